@@ -1,0 +1,231 @@
+"""The Docker backend: a warm pool of hardened, long-lived containers.
+
+Each container runs the trusted executor (``sandbox/harness``) as its only program. The host
+talks to it over the container's attached stdin/stdout, which works the same for a local
+socket and a remote ``tcp://`` or ``ssh://`` engine; no ``docker exec`` or ``docker run``
+happens per request. The container is created with ``stdin_once`` and ``auto_remove``: if
+this process dies, even by SIGKILL, the stream closes, the executor exits and the engine
+removes the container. Leftovers from a crashed engine are reaped at start-up by label.
+
+Hardening of every container: no network, read-only root, a size-capped tmpfs for /tmp,
+memory == memory+swap, a pids limit, a CPU quota, every capability dropped except SETUID,
+SETGID and KILL (held only by the executor, which runs no foreign code; the tests and the
+candidate run under two other uids with none), no-new-privileges, the engine's default
+seccomp profile, and an init process that reaps zombies.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import random
+import socket
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sandbox import image as image_mod
+from sandbox.errors import EngineUnavailableError, ImageError, WorkerError
+from sandbox.pool import WorkerPool
+from sandbox.protocol import BOOTSTRAP, ExecutorConnection
+
+log = logging.getLogger("codegym.sandbox")
+
+LABEL = "codegym.sandbox"
+OWNER_LABEL = "codegym.owner"
+
+
+def _owner_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{_process_start(os.getpid())}"
+
+
+def _process_start(pid: int) -> str:
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            return f.read().rpartition(b")")[2].split()[19].decode()
+    except (OSError, IndexError):
+        return "?"
+
+
+def connect(base_url: str | None = None, *, timeout: float = 30.0) -> Any:
+    """A docker-py client for `base_url` (``None``: the environment's DOCKER_HOST or the local
+    socket), checked with a ping. Raises `EngineUnavailableError` saying how to start one."""
+    import docker
+
+    try:
+        client = (
+            docker.DockerClient(base_url=base_url, timeout=timeout)
+            if base_url
+            else docker.from_env(timeout=timeout)
+        )
+        client.ping()
+    except Exception as exc:  # noqa: BLE001 - every way of not answering means the same here
+        where = base_url or os.environ.get("DOCKER_HOST") or "the local socket"
+        raise EngineUnavailableError(
+            f"no Docker engine answers at {where} ({exc}). Start one: `sudo systemctl start "
+            "docker`, or `codegym sandbox up --install` (root on Debian/Ubuntu: installs "
+            "docker.io and starts dockerd), or use the local backend (`--sandbox local`, no "
+            "isolation)."
+        ) from exc
+    return client
+
+
+def reap_orphans(client: Any) -> int:
+    """Remove sandbox containers whose owning process (on this host) is gone."""
+    removed = 0
+    host = socket.gethostname()
+    for container in client.containers.list(all=True, filters={"label": LABEL}):
+        owner = container.labels.get(OWNER_LABEL, "")
+        owner_host, _, rest = owner.partition(":")
+        pid_text, _, start = rest.partition(":")
+        if owner_host != host or not pid_text.isdigit():
+            continue
+        if _process_start(int(pid_text)) == start:
+            continue  # its owner is alive
+        try:
+            container.remove(force=True)
+            removed += 1
+        except Exception:  # noqa: BLE001 - already gone, or being removed
+            pass
+    if removed:
+        log.info("removed %d sandbox containers left by dead processes", removed)
+    return removed
+
+
+class _Container:
+    """One hardened container running the executor, and the connection to it."""
+
+    def __init__(self, client: Any, *, image: str, slot: int, opts: Mapping[str, Any]) -> None:
+        self.client = client
+        # Own uids per container: RLIMIT_NPROC counts per uid across the whole kernel, and two
+        # containers' candidates must not share a budget (nor a signal target).
+        base = random.randrange(200_000, 2_000_000_000, 2)
+        cfg = {
+            "oracle_uid": base,
+            "candidate_uid": base + 1,
+            "work_root": "/tmp",
+            "clean_dirs": ["/tmp", "/dev/shm"],
+            "scan_procs": True,
+        }
+        try:
+            self.container = client.containers.create(
+                image,
+                command=["python3", "-I", "-c", BOOTSTRAP, json.dumps(cfg)],
+                # detach=False makes docker-py set StdinOnce: the container's stdin closes
+                # when our attach stream does, and the executor exits.
+                stdin_open=True,
+                detach=False,
+                auto_remove=True,
+                user="0",
+                network_mode="none",
+                read_only=True,
+                tmpfs={"/tmp": f"rw,exec,nosuid,nodev,size={opts['tmpfs_mb']}m,mode=1777"},
+                shm_size=f"{opts['shm_mb']}m",
+                mem_limit=f"{opts['memory_mb']}m",
+                memswap_limit=f"{opts['memory_mb']}m",
+                pids_limit=opts["pids"],
+                nano_cpus=int(opts["cpus"] * 1e9),
+                cap_drop=["ALL"],
+                cap_add=["SETUID", "SETGID", "KILL"],
+                security_opt=["no-new-privileges"],
+                init=True,
+                ipc_mode="private",
+                labels={LABEL: "1", OWNER_LABEL: _owner_id(), "codegym.slot": str(slot)},
+            )
+        except Exception as exc:  # noqa: BLE001 - translated at the edge
+            raise WorkerError(f"cannot create a sandbox container: {exc}") from exc
+        self.name = self.container.short_id
+        try:
+            sock = client.api.attach_socket(
+                self.container.id, params={"stdin": 1, "stdout": 1, "stderr": 0, "stream": 1}
+            )
+            self._sock = getattr(sock, "_sock", sock)
+            self._sock.setblocking(True)
+            self.container.start()
+            self.connection = ExecutorConnection(
+                name=self.name,
+                send=self._sock.sendall,
+                fileno=self._sock.fileno(),
+                recv=self._sock.recv,
+                demux=True,
+            )
+            self.connection.start(timeout=opts["start_timeout_s"])
+        except Exception as exc:
+            self.close()
+            if isinstance(exc, WorkerError):
+                raise
+            raise WorkerError(
+                f"cannot start the sandbox container: {exc}", worker=self.name
+            ) from exc
+
+    def close(self) -> None:
+        sock = getattr(self, "_sock", None)
+        if sock is not None:
+            try:
+                sock.close()
+            except OSError:
+                pass
+        try:
+            self.container.remove(force=True)
+        except Exception:  # noqa: BLE001 - auto_remove may have won the race
+            pass
+
+
+class DockerSandbox(WorkerPool):
+    """Sandbox backed by a pool of hardened Docker containers.
+
+    Args:
+        pool_size: containers (each runs one request at a time). Default: CPU cores.
+        hosts: Docker engine URLs (``unix://``, ``tcp://``, ``ssh://``) to spread the pool over,
+            round-robin. Default: the environment's engine (DOCKER_HOST or the local socket).
+        image: the sandbox image; default: this version's recipe tag, built when missing.
+        build: build the image when it is missing (else raise `ImageError`).
+        memory_mb: memory (== memory+swap) of each container; it must hold the candidate
+            (`Limits.memory_mb`), the tests and the executor.
+        cpus: CPU quota of each container.
+        pids: process limit of each container.
+        tmpfs_mb: size of each container's writable /tmp.
+        retries: attempts after the first when a container breaks mid-request.
+    """
+
+    def __init__(
+        self,
+        *,
+        pool_size: int | None = None,
+        hosts: Sequence[str] | None = None,
+        image: str | None = None,
+        build: bool = True,
+        memory_mb: int = 2048,
+        cpus: float = 1.0,
+        pids: int = 256,
+        tmpfs_mb: int = 512,
+        shm_mb: int = 16,
+        retries: int = 2,
+        start_timeout_s: float = 60.0,
+    ) -> None:
+        super().__init__(pool_size=pool_size or os.cpu_count() or 1, retries=retries)
+        urls: list[str | None] = list(hosts) if hosts else [None]
+        self.clients = [connect(url) for url in urls]
+        self.image = image or image_mod.default_tag()
+        self._opts = {
+            "memory_mb": memory_mb,
+            "cpus": cpus,
+            "pids": pids,
+            "tmpfs_mb": tmpfs_mb,
+            "shm_mb": shm_mb,
+            "start_timeout_s": start_timeout_s,
+        }
+        for client in self.clients:
+            reap_orphans(client)
+            if not image_mod.exists(client, self.image):
+                if not build or image is not None:
+                    raise ImageError(
+                        f"the sandbox image {self.image} is not on the engine "
+                        f"{client.api.base_url}; build it with `codegym sandbox build`"
+                    )
+                image_mod.build(client, tag=self.image)
+        self._fill()
+
+    def _start_worker(self, slot: int) -> _Container:
+        client = self.clients[slot % len(self.clients)]
+        return _Container(client, image=self.image, slot=slot, opts=self._opts)

@@ -1,0 +1,261 @@
+"""A pool of warm executors shared by the backends: concurrency, retries, replacement, close.
+
+A backend supplies `_start_worker(slot) -> Worker`. The pool hands each request to an idle
+worker; when a worker breaks (its process or container died, the stream closed, it stopped
+answering) it is thrown away, a fresh one takes its slot, and the request is retried. After
+`retries` failed attempts the request's result is `Status.INFRA_ERROR`, never a silent zero.
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import os
+import queue
+import signal
+import threading
+import time
+import weakref
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from types import TracebackType
+from typing import Any, Protocol
+
+from sandbox.base import ExecRequest, ExecResult
+from sandbox.errors import SandboxClosedError, SandboxError, WorkerError
+from sandbox.protocol import ExecutorConnection, infra_result, request_to_wire, result_from_wire
+
+log = logging.getLogger("codegym.sandbox")
+
+# Slack on top of a request's own time limit before the host gives up on an executor.
+HOST_TIMEOUT_MARGIN_S = 15.0
+
+
+class Worker(Protocol):
+    name: str
+    connection: ExecutorConnection
+
+    def close(self) -> None: ...
+
+
+class WorkerPool:
+    """Base of the pooled backends. Thread-safe; `run_many` keeps the input order."""
+
+    def __init__(self, *, pool_size: int, retries: int = 2, replace_timeout_s: float = 60.0):
+        if pool_size < 1:
+            raise ValueError(f"pool_size must be >= 1, got {pool_size}")
+        self.pool_size = pool_size
+        self.retries = retries
+        self.replace_timeout_s = replace_timeout_s
+        self._idle: queue.Queue[tuple[int, Worker | None]] = queue.Queue()
+        self._workers: dict[int, Worker] = {}
+        self._lock = threading.Lock()
+        self._closed = False
+        self._threads: ThreadPoolExecutor | None = None
+        self.stats = {"requests": 0, "retries": 0, "replaced": 0, "infra_errors": 0}
+
+    # -- subclass API ----------------------------------------------------------------------
+
+    def _start_worker(self, slot: int) -> Worker:
+        raise NotImplementedError
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    def _fill(self) -> None:
+        """Start every slot's worker, in parallel. Any failure closes the pool and raises."""
+        _register(self)
+        with ThreadPoolExecutor(max_workers=min(self.pool_size, 8)) as ex:
+            futures = {slot: ex.submit(self._start_worker, slot) for slot in range(self.pool_size)}
+            errors = []
+            for slot, fut in futures.items():
+                try:
+                    self._workers[slot] = fut.result()
+                    self._idle.put((slot, self._workers[slot]))
+                except Exception as exc:  # noqa: BLE001 - collected, then raised below
+                    errors.append(exc)
+        if errors:
+            self.close()
+            first = errors[0]
+            if isinstance(first, SandboxError):
+                raise first
+            raise SandboxError(f"could not start the sandbox pool: {first}") from first
+
+    def close(self) -> None:
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            workers = list(self._workers.values())
+            self._workers.clear()
+        for _ in range(self.pool_size):  # wake threads blocked on an idle worker
+            self._idle.put((-1, None))
+        for worker in workers:
+            try:
+                worker.close()
+            except Exception:  # noqa: BLE001 - closing is best effort
+                log.debug("closing %s failed", worker.name, exc_info=True)
+        if self._threads is not None:
+            self._threads.shutdown(wait=False, cancel_futures=True)
+        _unregister(self)
+
+    def __enter__(self) -> WorkerPool:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    # -- running ---------------------------------------------------------------------------
+
+    def run(self, request: ExecRequest) -> ExecResult:
+        if self._closed:
+            raise SandboxClosedError("this sandbox is closed; create a new one")
+        payload = request_to_wire(request)
+        timeout = request.limits.timeout_s + HOST_TIMEOUT_MARGIN_S
+        t0 = time.monotonic()
+        error = "no attempt was made"
+        worker_name = ""
+        for attempt in range(1, self.retries + 2):
+            slot, worker = self._idle.get()
+            if worker is None:
+                raise SandboxClosedError("this sandbox was closed while the request waited")
+            worker_name = worker.name
+            try:
+                resp = worker.connection.call(payload, timeout)
+            except WorkerError as exc:
+                error = str(exc)
+                log.warning("sandbox worker %s failed (%s); replacing it", worker.name, exc)
+                self._replace(slot, worker)
+                self.stats["retries"] += 1
+                continue
+            if "infra_error" in resp:
+                error = f"executor error: {resp['infra_error']}"
+                log.warning("sandbox worker %s: %s", worker.name, error)
+                self._replace(slot, worker)
+                self.stats["retries"] += 1
+                continue
+            if resp.get("clean", True):
+                self._idle.put((slot, worker))
+            else:  # the result stands, but the worker may not serve another request
+                log.warning("sandbox worker %s could not be cleaned; replacing it", worker.name)
+                self._replace(slot, worker)
+            self.stats["requests"] += 1
+            return result_from_wire(
+                resp, latency_s=time.monotonic() - t0, attempts=attempt, worker=worker_name
+            )
+        self.stats["infra_errors"] += 1
+        return infra_result(
+            error, latency_s=time.monotonic() - t0, attempts=self.retries + 1, worker=worker_name
+        )
+
+    def run_many(self, requests: Sequence[ExecRequest]) -> list[ExecResult]:
+        if not requests:
+            return []
+        if len(requests) == 1:
+            return [self.run(requests[0])]
+        with self._lock:
+            if self._threads is None:
+                self._threads = ThreadPoolExecutor(
+                    max_workers=self.pool_size, thread_name_prefix="codegym-sandbox"
+                )
+            threads = self._threads
+        return list(threads.map(self.run, requests))
+
+    def _replace(self, slot: int, old: Worker) -> None:
+        """Throw `old` away and put a fresh worker in its slot (retrying while the engine is
+        unavailable, e.g. restarting). If none can be started, the slot stays empty and the
+        request that needs it gets an infra error rather than waiting forever."""
+        self.stats["replaced"] += 1
+        try:
+            old.close()
+        except Exception:  # noqa: BLE001
+            log.debug("closing %s failed", old.name, exc_info=True)
+        deadline = time.monotonic() + self.replace_timeout_s
+        delay = 0.5
+        while not self._closed:
+            try:
+                fresh = self._start_worker(slot)
+            except Exception as exc:  # noqa: BLE001 - the engine may be restarting
+                if time.monotonic() + delay > deadline:
+                    log.error("could not replace sandbox worker in slot %d: %s", slot, exc)
+                    self._idle.put((slot, _DeadWorker(f"slot {slot}", str(exc))))
+                    return
+                time.sleep(delay)
+                delay = min(delay * 2, 5.0)
+                continue
+            with self._lock:
+                if self._closed:
+                    fresh.close()
+                    return
+                self._workers[slot] = fresh
+            self._idle.put((slot, fresh))
+            return
+
+
+class _DeadWorker:
+    """Holds a slot whose worker could not be restarted: each use fails fast (and triggers
+    another restart attempt), so requests end as infra errors instead of hanging."""
+
+    def __init__(self, name: str, reason: str) -> None:
+        self.name = name
+        self.connection: Any = self
+        self.reason = reason
+
+    def call(self, payload: dict[str, Any], timeout: float) -> dict[str, Any]:
+        raise WorkerError(f"no worker available: {self.reason}", worker=self.name)
+
+    def close(self) -> None:
+        pass
+
+
+# --------------------------------------------------------------------------- clean exit
+
+_live: weakref.WeakSet[WorkerPool] = weakref.WeakSet()
+_handlers_installed = False
+
+
+def _close_all() -> None:
+    for pool in list(_live):
+        pool.close()
+
+
+def _on_signal(signum: int, frame: Any) -> None:
+    _close_all()
+    previous = _previous.get(signum)
+    if callable(previous):
+        previous(signum, frame)
+    elif signum == signal.SIGINT:
+        raise KeyboardInterrupt
+    else:
+        os._exit(128 + signum)
+
+
+_previous: dict[int, Any] = {}
+
+
+def _register(pool: WorkerPool) -> None:
+    global _handlers_installed
+    _live.add(pool)
+    if _handlers_installed:
+        return
+    _handlers_installed = True
+    atexit.register(_close_all)
+    if threading.current_thread() is threading.main_thread():
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            previous = signal.getsignal(sig)
+            if previous is signal.default_int_handler or previous in (signal.SIG_DFL, None):
+                previous = None
+            _previous[sig] = previous
+            signal.signal(sig, _on_signal)
+
+
+def _unregister(pool: WorkerPool) -> None:
+    _live.discard(pool)

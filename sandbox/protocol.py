@@ -1,0 +1,254 @@
+"""Host side of the executor protocol: requests to wire dicts, wire dicts to results, and a
+connection to one executor over any byte stream (a Docker attach socket, a local pipe).
+
+Frames are a 4-byte big-endian length and a JSON body, both ways. The executor's source is not
+baked into the image: the host sends it right after start-up (`BOOTSTRAP` reads it), so a
+harness change never needs an image rebuild and every executor runs exactly the host's code.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import select
+import struct
+import time
+from collections.abc import Callable
+from importlib import resources
+from typing import Any
+
+from sandbox.base import (
+    CommandRequest,
+    ExecRequest,
+    ExecResult,
+    FunctionRequest,
+    Status,
+    StdioRequest,
+    TestOutcome,
+)
+from sandbox.errors import WorkerError
+from sandbox.harness import codec
+
+HARNESS_MODULES = ("codec", "executor")
+
+# Runs as `python3 -I -c BOOTSTRAP CONFIG`. Reads the harness sources with os.read (never
+# sys.stdin, whose buffer a forked child would inherit), loads them as modules, runs main().
+BOOTSTRAP = (
+    "import os,sys,json,struct,types\n"
+    "def rd(n):\n"
+    "    b=b''\n"
+    "    while len(b)<n:\n"
+    "        c=os.read(0,n-len(b))\n"
+    "        if not c: raise SystemExit(0)\n"
+    "        b+=c\n"
+    "    return b\n"
+    "mods=json.loads(rd(struct.unpack('>I',rd(4))[0]))\n"
+    "for name in mods['order']:\n"
+    "    m=types.ModuleType(name); m.__file__=name+'.py'; sys.modules[name]=m\n"
+    "    exec(compile(mods['src'][name],name+'.py','exec'),m.__dict__)\n"
+    "sys.modules['executor'].main()\n"
+)
+
+
+def harness_bundle() -> bytes:
+    src = {
+        name: resources.files("sandbox.harness").joinpath(f"{name}.py").read_text("utf-8")
+        for name in HARNESS_MODULES
+    }
+    return frame({"order": list(HARNESS_MODULES), "src": src})
+
+
+def frame(obj: Any) -> bytes:
+    body = json.dumps(obj, separators=(",", ":"), allow_nan=True).encode()
+    return struct.pack(">I", len(body)) + body
+
+
+# --------------------------------------------------------------------------- requests
+
+
+def request_to_wire(request: ExecRequest) -> dict[str, Any]:
+    limits = dataclasses.asdict(request.limits)
+    if isinstance(request, FunctionRequest):
+        return {
+            "kind": "function",
+            "source": request.source,
+            "entry_point": request.entry_point,
+            "tests": [
+                {
+                    "args": codec.encode(tuple(t.args)),
+                    "kwargs": codec.encode(dict(t.kwargs)),
+                    "expected": codec.encode(t.expected),
+                    "name": t.name,
+                }
+                for t in request.tests
+            ],
+            "test_script": request.test_script,
+            "check_name": request.check_name,
+            "setup": request.setup,
+            "files": dict(request.files),
+            "float_tol": request.float_tol,
+            "split_asserts": request.split_asserts,
+            "details": request.details,
+            "limits": limits,
+        }
+    if isinstance(request, StdioRequest):
+        return {
+            "kind": "stdio",
+            "source": request.source,
+            "language": request.language,
+            "tests": [
+                {"stdin": t.stdin, "expected_stdout": t.expected_stdout, "name": t.name}
+                for t in request.tests
+            ],
+            "compare": request.compare,
+            "float_tol": request.float_tol,
+            "details": request.details,
+            "limits": limits,
+        }
+    if isinstance(request, CommandRequest):
+        command = request.command if isinstance(request.command, str) else list(request.command)
+        return {
+            "kind": "command",
+            "files": dict(request.files),
+            "command": command,
+            "stdin": request.stdin,
+            "limits": limits,
+        }
+    raise TypeError(f"not a sandbox request: {type(request).__name__}")
+
+
+def result_from_wire(
+    resp: dict[str, Any], *, latency_s: float, attempts: int, worker: str
+) -> ExecResult:
+    tests = tuple(
+        TestOutcome(
+            passed=bool(t.get("passed")),
+            status=Status(t.get("status", "failed")),
+            name=str(t.get("name", "")),
+            input=t.get("input"),
+            expected=t.get("expected"),
+            got=t.get("got"),
+            message=str(t.get("message", "")),
+            duration_s=float(t.get("duration_s", 0.0)),
+        )
+        for t in resp.get("tests", [])
+    )
+    status = Status(resp["status"])
+    total = int(resp.get("tests_total", 0))
+    if status is Status.PASSED and not (
+        total > 0 and len(tests) == total and all(t.passed for t in tests)
+    ):
+        # Rule 3 of the trust boundary, checked again on this side: a pass needs every expected
+        # test recorded as passed.
+        status = Status.FAILED
+    return ExecResult(
+        status=status,
+        tests=tests,
+        tests_total=total,
+        stdout=resp.get("stdout", ""),
+        stderr=resp.get("stderr", ""),
+        compile_output=resp.get("compile_output", ""),
+        exit_code=resp.get("exit_code"),
+        message=resp.get("message", ""),
+        duration_s=float(resp.get("duration_s", 0.0)),
+        latency_s=latency_s,
+        attempts=attempts,
+        worker=worker,
+    )
+
+
+def infra_result(message: str, *, latency_s: float, attempts: int, worker: str = "") -> ExecResult:
+    return ExecResult(
+        status=Status.INFRA_ERROR,
+        message=message,
+        latency_s=latency_s,
+        attempts=attempts,
+        worker=worker,
+    )
+
+
+# --------------------------------------------------------------------------- connection
+
+
+class ExecutorConnection:
+    """One executor, reached through `send` (bytes out) and `recv` (bytes in, may block up to
+    a deadline). `demux` strips Docker's 8-byte stream headers when reading an attach socket."""
+
+    def __init__(
+        self,
+        *,
+        name: str,
+        send: Callable[[bytes], None],
+        fileno: int,
+        recv: Callable[[int], bytes],
+        demux: bool,
+    ) -> None:
+        self.name = name
+        self._send, self._recv, self._fileno, self._demux = send, recv, fileno, demux
+        self._buf = bytearray()  # executor payload bytes not consumed yet
+        self._raw = bytearray()  # bytes read from the stream, still with Docker headers
+        self.info: dict[str, Any] = {}
+        self._next_id = 0
+
+    def start(self, timeout: float) -> dict[str, Any]:
+        """Send the harness and wait for the executor's ready message."""
+        self._write(harness_bundle())
+        self.info = self._read_frame(time.monotonic() + timeout)
+        if not self.info.get("ready"):
+            raise WorkerError(f"executor did not start: {self.info}", worker=self.name)
+        return self.info
+
+    def call(self, payload: dict[str, Any], timeout: float) -> dict[str, Any]:
+        self._next_id += 1
+        msg = {"op": "run", "id": self._next_id, "request": payload}
+        self._write(frame(msg))
+        resp = self._read_frame(time.monotonic() + timeout)
+        if resp.get("id") != self._next_id:
+            raise WorkerError(f"executor answered out of turn: {resp.get('id')}", worker=self.name)
+        return resp
+
+    def _write(self, data: bytes) -> None:
+        try:
+            self._send(data)
+        except OSError as exc:
+            raise WorkerError(f"cannot write to the executor: {exc}", worker=self.name) from exc
+
+    def _read_frame(self, deadline: float) -> dict[str, Any]:
+        (n,) = struct.unpack(">I", self._read(4, deadline))
+        body = self._read(n, deadline)
+        try:
+            obj = json.loads(body)
+        except ValueError as exc:
+            raise WorkerError(f"executor sent malformed JSON: {exc}", worker=self.name) from exc
+        if not isinstance(obj, dict):
+            raise WorkerError("executor sent a non-object frame", worker=self.name)
+        return obj
+
+    def _read(self, n: int, deadline: float) -> bytes:
+        while len(self._buf) < n:
+            self._fill(deadline)
+        out = bytes(self._buf[:n])
+        del self._buf[:n]
+        return out
+
+    def _fill(self, deadline: float) -> None:
+        left = deadline - time.monotonic()
+        if left <= 0 or not select.select([self._fileno], [], [], left)[0]:
+            raise WorkerError("executor did not answer in time", worker=self.name)
+        try:
+            chunk = self._recv(1 << 16)
+        except (TimeoutError, OSError) as exc:
+            raise WorkerError(f"lost the executor: {exc}", worker=self.name) from exc
+        if not chunk:
+            raise WorkerError("the executor's stream closed", worker=self.name)
+        if not self._demux:
+            self._buf += chunk
+            return
+        self._raw += chunk
+        while len(self._raw) >= 8:
+            kind, size = self._raw[0], struct.unpack(">I", self._raw[4:8])[0]
+            if len(self._raw) < 8 + size:
+                break
+            if kind == 1:  # stdout; stderr (2) is the executor's log, kept by the engine
+                self._buf += self._raw[8 : 8 + size]
+            del self._raw[: 8 + size]

@@ -1,0 +1,88 @@
+"""Pure pieces of the in-sandbox executor: output comparison, assert splitting, exceptions."""
+
+from __future__ import annotations
+
+import ast
+
+import pytest
+
+from sandbox.harness import executor as ex
+
+
+@pytest.mark.parametrize(
+    ("got", "expected", "mode", "tol", "match"),
+    [
+        ("5\n", "5", "lines", None, True),
+        ("5  \n\n\n", "5\n", "lines", None, True),
+        ("1 2\r\n3\n", "1 2\n3\n", "lines", None, True),
+        ("1  2\n", "1 2\n", "lines", None, False),  # inner spacing is significant per line
+        ("1  2\n", "1 2\n", "tokens", None, True),
+        ("1\n2\n", "1 2", "tokens", None, True),
+        ("5\n", "5", "exact", None, False),
+        ("0.3333333\n", "0.333333333\n", "lines", 1e-6, True),
+        ("0.3334\n", "0.3333\n", "lines", 1e-6, False),
+        ("1e9 x\n", "1000000000.5 x\n", "tokens", 1e-6, True),
+        ("abc\n", "abd\n", "lines", 1e-6, False),
+        ("", "", "lines", None, True),
+        ("\n", "", "lines", None, True),
+        ("x\ny\n", "x\n", "lines", None, False),
+    ],
+)
+def test_outputs_match(got: str, expected: str, mode: str, tol: float | None, match: bool) -> None:
+    assert ex.outputs_match(got, expected, mode, tol) is match
+
+
+def _run_split(src: str, candidate) -> tuple[int, list]:
+    tree = ast.parse(src)
+    n = ex.split_check(tree, "check")
+    rec = ex._Recorder(max(n, 1))
+    ns = {"__cg_record": rec}
+    exec(compile(tree, "t", "exec"), ns)
+    try:
+        ns["check"](candidate)
+    except AssertionError:
+        pass
+    return n, rec.outcomes
+
+
+def test_split_check_records_each_top_level_assert() -> None:
+    src = "def check(c):\n    x = 2\n    assert c(1) == 1\n    assert c(x) == 3\n    assert c(3) == 3\n"
+    n, outcomes = _run_split(src, lambda v: v)
+    assert n == 3
+    assert [o["passed"] for o in outcomes] == [True, False, True]
+    assert outcomes[1]["status"] == "failed"
+
+
+def test_split_check_leaves_nested_asserts_alone() -> None:
+    src = "def check(c):\n    for i in range(3):\n        assert c(i) == i\n"
+    n, outcomes = _run_split(src, lambda v: v)
+    assert n == 0
+
+
+def test_split_check_exception_is_runtime_error() -> None:
+    src = "def check(c):\n    assert c(1) == 1\n"
+    n, outcomes = _run_split(src, lambda v: 1 / 0)
+    assert n == 1 and outcomes[0]["status"] == "runtime_error"
+    assert "ZeroDivisionError" in outcomes[0]["message"]
+
+
+def test_rebuild_exception_keeps_builtin_types_only() -> None:
+    assert type(ex.rebuild_exception(["MyError", "ValueError", "Exception"], "m")) is ValueError
+    err = ex.rebuild_exception(["SkipTest", "Exception"], "skip")
+    assert type(err) is ex.CandidateError  # unittest.SkipTest is not builtin: it cannot skip
+    assert type(ex.rebuild_exception(["StopIteration", "Exception"], "")) is ex.CandidateError
+    assert type(ex.rebuild_exception(["SystemExit", "BaseException"], "")) is ex.CandidateError
+
+
+def test_candidate_stop_is_not_an_exception() -> None:
+    # a test's own `except Exception:` must not swallow a timeout or a dead candidate
+    assert not issubclass(ex.CandidateTimeout, Exception)
+    assert not issubclass(ex.CandidateGone, Exception)
+
+
+def test_count_asserts_is_cached_and_defaults_to_one() -> None:
+    req = {"test_script": "def check(c):\n    pass\n", "setup": "", "check_name": "check"}
+    assert ex.count_asserts(req) == 1
+    req2 = dict(req, test_script="def check(c):\n    assert c(1)\n    assert c(2)\n")
+    assert ex.count_asserts(req2) == 2
+    assert ex.count_asserts(dict(req2, split_asserts=False)) == 1
