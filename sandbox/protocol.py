@@ -29,10 +29,11 @@ from sandbox.base import (
 from sandbox.errors import WorkerError
 from sandbox.harness import codec
 
-HARNESS_MODULES = ("codec", "executor")
+HARNESS_MODULES = ("codec", "wire", "verdict", "worker", "oracle", "executor")
 
 # Runs as `python3 -I -c BOOTSTRAP CONFIG`. Reads the harness sources with os.read (never
-# sys.stdin, whose buffer a forked child would inherit), loads them as modules, runs main().
+# sys.stdin, whose buffer a forked child would inherit) and loads them under their package
+# names, so the harness imports itself the same way inside the sandbox and out.
 BOOTSTRAP = (
     "import os,sys,json,struct,types\n"
     "def rd(n):\n"
@@ -43,10 +44,15 @@ BOOTSTRAP = (
     "        b+=c\n"
     "    return b\n"
     "mods=json.loads(rd(struct.unpack('>I',rd(4))[0]))\n"
+    "for pkg in ('sandbox','sandbox.harness'):\n"
+    "    m=types.ModuleType(pkg); m.__path__=[]; sys.modules[pkg]=m\n"
+    "sys.modules['sandbox'].harness=sys.modules['sandbox.harness']\n"
     "for name in mods['order']:\n"
-    "    m=types.ModuleType(name); m.__file__=name+'.py'; sys.modules[name]=m\n"
+    "    full='sandbox.harness.'+name\n"
+    "    m=types.ModuleType(full); m.__file__=name+'.py'; sys.modules[full]=m\n"
+    "    setattr(sys.modules['sandbox.harness'],name,m)\n"
     "    exec(compile(mods['src'][name],name+'.py','exec'),m.__dict__)\n"
-    "sys.modules['executor'].main()\n"
+    "sys.modules['sandbox.harness.executor'].main()\n"
 )
 
 

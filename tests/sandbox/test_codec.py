@@ -73,7 +73,14 @@ def test_other_objects_cannot_cross() -> None:
 
 @pytest.mark.parametrize(
     "data",
-    ['{"$x": 1}', '{"$t": 1}', '{"$s": [[1]]}', '{"$d": [[1]]}', '{"a": 1, "b": 2}', '{"$c": ["a", 1]}'],
+    [
+        '{"$x": 1}',
+        '{"$t": 1}',
+        '{"$s": [[1]]}',
+        '{"$d": [[1]]}',
+        '{"a": 1, "b": 2}',
+        '{"$c": ["a", 1]}',
+    ],
 )
 def test_malformed_data_is_rejected(data: str) -> None:
     with pytest.raises(codec.CodecError):

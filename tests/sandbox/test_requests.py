@@ -22,16 +22,23 @@ ADD = "def add(a, b):\n    return a + b\n"
 
 
 def fn(source: str, *tests: CallTest, **kw) -> FunctionRequest:
-    return FunctionRequest(source=source, entry_point=kw.pop("entry_point", "add"), tests=tests,
-                           limits=kw.pop("limits", FAST), **kw)
+    return FunctionRequest(
+        source=source,
+        entry_point=kw.pop("entry_point", "add"),
+        tests=tests,
+        limits=kw.pop("limits", FAST),
+        **kw,
+    )
 
 
 def test_calls_pass_and_fail_with_details(docker_sandbox) -> None:
-    ok, bad, hidden = docker_sandbox.run_many([
-        fn(ADD, CallTest((1, 2), 3), CallTest(((1,), (2,)), (1, 2))),
-        fn("def add(a, b):\n    return a - b\n", CallTest((1, 2), 3, name="small")),
-        fn("def add(a, b):\n    return a - b\n", CallTest((1, 2), 3), details=False),
-    ])
+    ok, bad, hidden = docker_sandbox.run_many(
+        [
+            fn(ADD, CallTest((1, 2), 3), CallTest(((1,), (2,)), (1, 2))),
+            fn("def add(a, b):\n    return a - b\n", CallTest((1, 2), 3, name="small")),
+            fn("def add(a, b):\n    return a - b\n", CallTest((1, 2), 3), details=False),
+        ]
+    )
     assert ok.passed and ok.tests_passed == ok.tests_total == 2 and ok.fraction == 1.0
     assert not bad.passed and bad.status is Status.FAILED
     (t,) = bad.tests
@@ -40,13 +47,23 @@ def test_calls_pass_and_fail_with_details(docker_sandbox) -> None:
 
 
 def test_types_are_strict(docker_sandbox) -> None:
-    res = docker_sandbox.run_many([
-        fn("def f():\n    return [1, 2]\n", CallTest((), (1, 2)), entry_point="f"),
-        fn("def f():\n    return 1.0\n", CallTest((), 1), entry_point="f"),
-        fn("def f():\n    return 0.1 + 0.2\n", CallTest((), 0.3), entry_point="f", float_tol=1e-9),
-        fn("def f(s):\n    return {frozenset(s): b'x'}\n", CallTest(({1, 2},), {frozenset({1, 2}): b"x"}),
-           entry_point="f"),
-    ])
+    res = docker_sandbox.run_many(
+        [
+            fn("def f():\n    return [1, 2]\n", CallTest((), (1, 2)), entry_point="f"),
+            fn("def f():\n    return 1.0\n", CallTest((), 1), entry_point="f"),
+            fn(
+                "def f():\n    return 0.1 + 0.2\n",
+                CallTest((), 0.3),
+                entry_point="f",
+                float_tol=1e-9,
+            ),
+            fn(
+                "def f(s):\n    return {frozenset(s): b'x'}\n",
+                CallTest(({1, 2},), {frozenset({1, 2}): b"x"}),
+                entry_point="f",
+            ),
+        ]
+    )
     assert [r.passed for r in res] == [False, False, True, True]
 
 
@@ -57,18 +74,20 @@ def test_partial_credit_counts_hidden_tests(docker_sandbox) -> None:
 
 
 def test_load_failures(docker_sandbox) -> None:
-    syntax, missing, raising = docker_sandbox.run_many([
-        fn("def add(a, b) return a", CallTest((1, 2), 3)),
-        fn("def plus(a, b):\n    return a + b\n", CallTest((1, 2), 3)),
-        fn("raise RuntimeError('boom at import')\n", CallTest((1, 2), 3)),
-    ])
+    syntax, missing, raising = docker_sandbox.run_many(
+        [
+            fn("def add(a, b) return a", CallTest((1, 2), 3)),
+            fn("def plus(a, b):\n    return a + b\n", CallTest((1, 2), 3)),
+            fn("raise RuntimeError('boom at import')\n", CallTest((1, 2), 3)),
+        ]
+    )
     assert syntax.status is Status.COMPILE_ERROR and "SyntaxError" in syntax.message
     assert missing.status is Status.COMPILE_ERROR and "add" in missing.message
     assert raising.status is Status.RUNTIME_ERROR and "boom at import" in raising.message
 
 
 def test_check_script_like_humaneval(docker_sandbox) -> None:
-    setup = "def helper(x):\n    return x * 2\n\ndef double(x):\n    \"\"\"Return twice x.\"\"\"\n"
+    setup = 'def helper(x):\n    return x * 2\n\ndef double(x):\n    """Return twice x."""\n'
     script = (
         "def check(candidate):\n"
         "    assert candidate(1) == helper(1)\n"
@@ -81,14 +100,18 @@ def test_check_script_like_humaneval(docker_sandbox) -> None:
         "    else:\n"
         "        assert False\n"
     )
-    good = (
-        "def double(x):\n    if x < 0:\n        raise ValueError('negative')\n    return 2 * x\n"
-    )
+    good = "def double(x):\n    if x < 0:\n        raise ValueError('negative')\n    return 2 * x\n"
     wrong = "def double(x):\n    return x + 2 if x != 5 else 10\n"
-    r_good, r_wrong = docker_sandbox.run_many([
-        FunctionRequest(source=good, entry_point="double", test_script=script, setup=setup, limits=FAST),
-        FunctionRequest(source=wrong, entry_point="double", test_script=script, setup=setup, limits=FAST),
-    ])
+    r_good, r_wrong = docker_sandbox.run_many(
+        [
+            FunctionRequest(
+                source=good, entry_point="double", test_script=script, setup=setup, limits=FAST
+            ),
+            FunctionRequest(
+                source=wrong, entry_point="double", test_script=script, setup=setup, limits=FAST
+            ),
+        ]
+    )
     assert r_good.passed and r_good.tests_total == 3
     assert not r_wrong.passed
     assert [t.passed for t in r_wrong.tests] == [False, True, True]  # the try block is not counted
@@ -103,7 +126,9 @@ def test_timeout_inside_try_is_not_an_expected_exception(docker_sandbox) -> None
         "        pass\n"
     )
     hang = "def f(x):\n    while True:\n        pass\n"
-    r = docker_sandbox.run(FunctionRequest(source=hang, entry_point="f", test_script=script, limits=FAST))
+    r = docker_sandbox.run(
+        FunctionRequest(source=hang, entry_point="f", test_script=script, limits=FAST)
+    )
     assert not r.passed and r.status is Status.TIMEOUT
 
 
@@ -115,26 +140,40 @@ def test_repository_functions_through_candidate_function(docker_sandbox) -> None
         "    assert mul(3, 4) == 12\n"
         "    assert candidate(2, 5) == 10\n"
     )
-    r = docker_sandbox.run(FunctionRequest(source="", entry_point="calc.ops:mul", files=files,
-                                           test_script=script, limits=FAST))
+    r = docker_sandbox.run(
+        FunctionRequest(
+            source="", entry_point="calc.ops:mul", files=files, test_script=script, limits=FAST
+        )
+    )
     assert r.passed, r
 
 
 def test_stdio_python_and_cpp(docker_sandbox) -> None:
     cases = (IOTest("1 2\n", "3\n"), IOTest("10 -4\n", "6\n"))
-    cpp = "#include <cstdio>\nint main(){long a,b;scanf(\"%ld %ld\",&a,&b);printf(\"%ld\\n\",a+b);}\n"
-    res = docker_sandbox.run_many([
-        StdioRequest(source="a, b = map(int, input().split())\nprint(a + b)\n", tests=cases, limits=FAST),
-        StdioRequest(source="a, b = map(int, input().split())\nprint(a - b)\n", tests=cases, limits=FAST),
-        StdioRequest(source=cpp, language="cpp", tests=cases, limits=FAST),
-        StdioRequest(source="int main( {", language="cpp", tests=cases, limits=FAST),
-        StdioRequest(source="print(1/0)", tests=cases, limits=FAST),
-        StdioRequest(source="def (:", tests=cases, limits=FAST),
-        StdioRequest(source="import time\ntime.sleep(10)", tests=cases[:1], limits=FAST),
-    ])
+    cpp = '#include <cstdio>\nint main(){long a,b;scanf("%ld %ld",&a,&b);printf("%ld\\n",a+b);}\n'
+    res = docker_sandbox.run_many(
+        [
+            StdioRequest(
+                source="a, b = map(int, input().split())\nprint(a + b)\n", tests=cases, limits=FAST
+            ),
+            StdioRequest(
+                source="a, b = map(int, input().split())\nprint(a - b)\n", tests=cases, limits=FAST
+            ),
+            StdioRequest(source=cpp, language="cpp", tests=cases, limits=FAST),
+            StdioRequest(source="int main( {", language="cpp", tests=cases, limits=FAST),
+            StdioRequest(source="print(1/0)", tests=cases, limits=FAST),
+            StdioRequest(source="def (:", tests=cases, limits=FAST),
+            StdioRequest(source="import time\ntime.sleep(10)", tests=cases[:1], limits=FAST),
+        ]
+    )
     assert [r.status for r in res] == [
-        Status.PASSED, Status.FAILED, Status.PASSED, Status.COMPILE_ERROR,
-        Status.RUNTIME_ERROR, Status.COMPILE_ERROR, Status.TIMEOUT,
+        Status.PASSED,
+        Status.FAILED,
+        Status.PASSED,
+        Status.COMPILE_ERROR,
+        Status.RUNTIME_ERROR,
+        Status.COMPILE_ERROR,
+        Status.TIMEOUT,
     ]
     assert res[1].tests[0].got == "'-1\\n'"
     assert "error" in res[3].compile_output
@@ -142,9 +181,13 @@ def test_stdio_python_and_cpp(docker_sandbox) -> None:
 
 
 def test_command(docker_sandbox) -> None:
-    r = docker_sandbox.run(CommandRequest(files={"a/b.txt": "hi"}, command="cat a/b.txt; exit 3", limits=FAST))
+    r = docker_sandbox.run(
+        CommandRequest(files={"a/b.txt": "hi"}, command="cat a/b.txt; exit 3", limits=FAST)
+    )
     assert (r.exit_code, r.stdout, r.status) == (3, "hi", Status.RUNTIME_ERROR)
-    r = docker_sandbox.run(CommandRequest(files={}, command=["python3", "-c", "print(6*7)"], limits=FAST))
+    r = docker_sandbox.run(
+        CommandRequest(files={}, command=["python3", "-c", "print(6*7)"], limits=FAST)
+    )
     assert (r.exit_code, r.stdout.strip(), r.passed) == (0, "42", True)
 
 
@@ -152,8 +195,10 @@ def test_run_many_keeps_order(docker_sandbox) -> None:
     reqs = [fn(f"def add(a, b):\n    return {i}\n", CallTest((0, 0), i)) for i in range(12)]
     res = docker_sandbox.run_many(reqs)
     assert all(r.passed for r in res)
-    slow_first = [fn("import time\ndef add(a, b):\n    time.sleep(0.5)\n    return 1\n", CallTest((0, 0), 1)),
-                  fn(ADD, CallTest((1, 1), 2))]
+    slow_first = [
+        fn("import time\ndef add(a, b):\n    time.sleep(0.5)\n    return 1\n", CallTest((0, 0), 1)),
+        fn(ADD, CallTest((1, 1), 2)),
+    ]
     assert [r.passed for r in docker_sandbox.run_many(slow_first)] == [True, True]
 
 
@@ -161,9 +206,13 @@ def test_local_backend_runs_the_same_harness() -> None:
     with pytest.warns(UserWarning, match="not isolation"):
         sb = make_sandbox("local", pool_size=1)
     with sb:
-        ok, bad, io = sb.run_many([
-            fn(ADD, CallTest((1, 2), 3)),
-            fn("import sys\nsys.exit(0)\n", CallTest((1, 2), 3)),
-            StdioRequest(source="print(input()[::-1])", tests=(IOTest("abc\n", "cba\n"),), limits=FAST),
-        ])
+        ok, bad, io = sb.run_many(
+            [
+                fn(ADD, CallTest((1, 2), 3)),
+                fn("import sys\nsys.exit(0)\n", CallTest((1, 2), 3)),
+                StdioRequest(
+                    source="print(input()[::-1])", tests=(IOTest("abc\n", "cba\n"),), limits=FAST
+                ),
+            ]
+        )
     assert ok.passed and not bad.passed and io.passed

@@ -6,7 +6,7 @@ import ast
 
 import pytest
 
-from sandbox.harness import executor as ex
+from sandbox.harness import oracle, verdict, wire
 
 
 @pytest.mark.parametrize(
@@ -29,13 +29,13 @@ from sandbox.harness import executor as ex
     ],
 )
 def test_outputs_match(got: str, expected: str, mode: str, tol: float | None, match: bool) -> None:
-    assert ex.outputs_match(got, expected, mode, tol) is match
+    assert verdict.outputs_match(got, expected, mode, tol) is match
 
 
 def _run_split(src: str, candidate) -> tuple[int, list]:
     tree = ast.parse(src)
-    n = ex.split_check(tree, "check")
-    rec = ex._Recorder(max(n, 1))
+    n = oracle.split_check(tree, "check")
+    rec = oracle._Recorder(max(n, 1))
     ns = {"__cg_record": rec}
     exec(compile(tree, "t", "exec"), ns)
     try:
@@ -67,22 +67,22 @@ def test_split_check_exception_is_runtime_error() -> None:
 
 
 def test_rebuild_exception_keeps_builtin_types_only() -> None:
-    assert type(ex.rebuild_exception(["MyError", "ValueError", "Exception"], "m")) is ValueError
-    err = ex.rebuild_exception(["SkipTest", "Exception"], "skip")
-    assert type(err) is ex.CandidateError  # unittest.SkipTest is not builtin: it cannot skip
-    assert type(ex.rebuild_exception(["StopIteration", "Exception"], "")) is ex.CandidateError
-    assert type(ex.rebuild_exception(["SystemExit", "BaseException"], "")) is ex.CandidateError
+    assert type(wire.rebuild_exception(["MyError", "ValueError", "Exception"], "m")) is ValueError
+    err = wire.rebuild_exception(["SkipTest", "Exception"], "skip")
+    assert type(err) is wire.CandidateError  # unittest.SkipTest is not builtin: it cannot skip
+    assert type(wire.rebuild_exception(["StopIteration", "Exception"], "")) is wire.CandidateError
+    assert type(wire.rebuild_exception(["SystemExit", "BaseException"], "")) is wire.CandidateError
 
 
 def test_candidate_stop_is_not_an_exception() -> None:
     # a test's own `except Exception:` must not swallow a timeout or a dead candidate
-    assert not issubclass(ex.CandidateTimeout, Exception)
-    assert not issubclass(ex.CandidateGone, Exception)
+    assert not issubclass(wire.CandidateTimeout, Exception)
+    assert not issubclass(wire.CandidateGone, Exception)
 
 
 def test_count_asserts_is_cached_and_defaults_to_one() -> None:
     req = {"test_script": "def check(c):\n    pass\n", "setup": "", "check_name": "check"}
-    assert ex.count_asserts(req) == 1
+    assert oracle.count_asserts(req) == 1
     req2 = dict(req, test_script="def check(c):\n    assert c(1)\n    assert c(2)\n")
-    assert ex.count_asserts(req2) == 2
-    assert ex.count_asserts(dict(req2, split_asserts=False)) == 1
+    assert oracle.count_asserts(req2) == 2
+    assert oracle.count_asserts(dict(req2, split_asserts=False)) == 1

@@ -1,0 +1,300 @@
+"""The oracle: runs the task's tests in its own process and uid, reaching the candidate
+through a proxy (stdlib only; runs in the sandbox). Only the oracle records a test as passed."""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+import socket
+import sys
+import time
+import traceback
+
+from sandbox.harness import codec
+from sandbox.harness.wire import (
+    MSG_CAP_MIN,
+    CandidateError,
+    CandidateGone,
+    CandidateStop,
+    Channel,
+    format_exception,
+    rebuild_exception,
+    write_all,
+)
+from sandbox.harness.worker import drop_privileges, set_limits
+
+
+def oracle_main(cfg: dict, req: dict, chan_sock: socket.socket, result_fd: int) -> None:
+    """Run the task's tests against the candidate, in a process of the oracle's own uid."""
+    result: dict = {"tests": [], "load": None}
+    try:
+        drop_privileges(cfg["oracle_uid"])
+        limits = req["limits"]
+        oracle_limits = dict(limits, cpu_s=limits["timeout_s"] + 1, processes=64)
+        set_limits(oracle_limits, memory_mb=max(1024, limits["memory_mb"]), nproc=cfg["privileged"])
+        sys.set_int_max_str_digits(0)
+        proxy = CandidateProxy(
+            Channel(chan_sock, cap=limits["output_bytes"] + MSG_CAP_MIN), limits["test_timeout_s"]
+        )
+        result["load"] = proxy.load(req)
+        if result["load"] is None:
+            if req.get("tests"):
+                run_call_tests(req, proxy, result["tests"])
+            else:
+                run_check_script(req, proxy, result)
+    except CandidateStop as exc:
+        result["stop"] = {"status": exc.status, "message": str(exc)}
+    except BaseException as exc:  # noqa: BLE001 - a broken task or oracle; reported, not raised
+        result["oracle_error"] = (
+            format_exception(exc) + "".join(traceback.format_tb(exc.__traceback__))[-2000:]
+        )
+    write_all(result_fd, json.dumps(result).encode())
+    os._exit(0)
+
+
+class CandidateProxy:
+    def __init__(self, chan: Channel, timeout: float) -> None:
+        self.chan, self.timeout, self.stopped = chan, timeout, None
+
+    def load(self, req: dict) -> dict | None:
+        self.chan.send(
+            {
+                "source": req["source"],
+                "files": req.get("files", {}),
+                "entry_point": req["entry_point"],
+            }
+        )
+        reply = self.chan.recv(time.monotonic() + self.timeout)
+        if "ok" in reply:
+            return None
+        return reply
+
+    def call(self, target: str, args: tuple, kwargs: dict):
+        if self.stopped is not None:
+            raise self.stopped
+        try:
+            self.chan.send(
+                {"target": target, "args": codec.encode(args), "kwargs": codec.encode(kwargs)}
+            )
+            reply = self.chan.recv(time.monotonic() + self.timeout)
+        except CandidateStop as exc:
+            self.stopped = exc
+            raise
+        except OSError as exc:
+            self.stopped = CandidateGone(f"the candidate process is gone ({exc})")
+            raise self.stopped from None
+        if "ok" in reply:
+            try:
+                return codec.decode(reply["ok"])
+            except (codec.CodecError, RecursionError, TypeError, ValueError) as exc:
+                raise CandidateError(f"the candidate returned a malformed value: {exc}") from None
+        raise rebuild_exception(
+            list(map(str, reply.get("raised", []))), str(reply.get("message", ""))
+        )
+
+    def function(self, target: str = ""):
+        proxy = self
+
+        def candidate(*args, **kwargs):
+            return proxy.call(target, args, kwargs)
+
+        candidate.__name__ = target.rpartition(":")[2] or "candidate"
+        return candidate
+
+
+def run_call_tests(req: dict, proxy: CandidateProxy, out: list) -> None:
+    tol = req.get("float_tol")
+    fn = proxy.function(req["entry_point"] if ":" in req["entry_point"] else "")
+    for i, test in enumerate(req["tests"]):
+        args, kwargs = codec.decode(test["args"]), codec.decode(test["kwargs"])
+        expected = codec.decode(test["expected"])
+        t0 = time.monotonic()
+        entry = {"name": test.get("name") or f"test {i + 1}"}
+        try:
+            got = fn(*args, **kwargs)
+        except CandidateStop as exc:
+            entry.update(passed=False, status=exc.status, message=str(exc))
+            out.append(entry)
+            raise
+        except Exception as exc:  # noqa: BLE001 - the candidate raised
+            entry.update(passed=False, status=status_of_exception(exc), message=exc_text(exc))
+        else:
+            ok = codec.strict_equal(got, expected, tol)
+            entry.update(passed=ok, status="passed" if ok else "failed")
+            if not ok:
+                entry["got"] = codec.short_repr(got)
+        entry["duration_s"] = time.monotonic() - t0
+        if not entry["passed"]:
+            entry["input"] = format_call(req["entry_point"], args, kwargs)
+            entry["expected"] = codec.short_repr(expected)
+        out.append(entry)
+
+
+def status_of_exception(exc: BaseException) -> str:
+    return "memory_limit" if isinstance(exc, MemoryError) else "runtime_error"
+
+
+def exc_text(exc: BaseException) -> str:
+    if isinstance(exc, CandidateError):
+        return str(exc)
+    return f"{type(exc).__name__}: {exc}"
+
+
+def format_call(entry: str, args: tuple, kwargs: dict) -> str:
+    parts = [codec.short_repr(a, 200) for a in args]
+    parts += [f"{k}={codec.short_repr(v, 200)}" for k, v in kwargs.items()]
+    text = f"{entry.rpartition(':')[2]}({', '.join(parts)})"
+    return text if len(text) <= 400 else text[:385] + f"... ({len(text)} chars)"
+
+
+class _Recorder:
+    def __init__(self, n: int) -> None:
+        self.outcomes: list[dict | None] = [None] * n
+        self.t0 = time.monotonic()
+
+    def ok(self, i: int) -> None:
+        self.outcomes[i] = {"passed": True, "status": "passed", "duration_s": self._lap()}
+
+    def fail(self, i: int, exc: BaseException) -> None:
+        status = "failed" if isinstance(exc, AssertionError) else status_of_exception(exc)
+        message = (
+            exc_text(exc)
+            if not isinstance(exc, AssertionError)
+            else (f"AssertionError: {exc}" if str(exc) else "assertion failed")
+        )
+        self.outcomes[i] = {
+            "passed": False,
+            "status": status,
+            "message": message[:1000],
+            "duration_s": self._lap(),
+        }
+
+    def _lap(self) -> float:
+        now = time.monotonic()
+        elapsed, self.t0 = now - self.t0, now
+        return elapsed
+
+
+def split_check(tree: ast.Module, check_name: str) -> int:
+    """Rewrite each top-level ``assert`` of `check_name` to record its own outcome; returns how
+    many there are (0: the check is graded as one test)."""
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef) and node.name == check_name:
+            count = 0
+            for i, stmt in enumerate(node.body):
+                if isinstance(stmt, ast.Assert):
+                    node.body[i] = _recorded(stmt, count)
+                    count += 1
+            return count
+    return 0
+
+
+def _recorded(stmt: ast.Assert, k: int) -> ast.Try:
+    """``try: <assert> / except Exception as e: record.fail(k, e) / else: record.ok(k)``,
+    every new node placed at the assert's line (cheaper than fix_missing_locations)."""
+
+    def at(node):
+        return ast.copy_location(node, stmt)
+
+    def record(method: str, *args: ast.expr) -> ast.Expr:
+        func = at(
+            ast.Attribute(
+                value=at(ast.Name(id="__cg_record", ctx=ast.Load())), attr=method, ctx=ast.Load()
+            )
+        )
+        return at(
+            ast.Expr(value=at(ast.Call(func=func, args=[at(ast.Constant(k)), *args], keywords=[])))
+        )
+
+    handler = at(
+        ast.ExceptHandler(
+            type=at(ast.Name(id="Exception", ctx=ast.Load())),
+            name="__cg_exc",
+            body=[record("fail", at(ast.Name(id="__cg_exc", ctx=ast.Load())))],
+        )
+    )
+    return at(ast.Try(body=[stmt], handlers=[handler], orelse=[record("ok")], finalbody=[]))
+
+
+def run_check_script(req: dict, proxy: CandidateProxy, result: dict) -> None:
+    ns: dict = {"__name__": "__oracle__", "candidate_function": proxy.function}
+    check_name = req.get("check_name") or "check"
+    setup, tests, n = compile_tests(req)
+    if setup is not None:
+        exec(setup, ns)  # noqa: S102 - trusted task code
+    # In the reference harness the prompt and the completion share one namespace, so a test
+    # that names the entry point (HumanEval/33 calls `sort_third` itself) means the candidate's.
+    candidate = proxy.function(req["entry_point"] if ":" in req["entry_point"] else "")
+    if ":" not in req["entry_point"]:
+        ns[req["entry_point"]] = candidate
+    recorder = _Recorder(max(n, 1))
+    ns["__cg_record"] = recorder
+    exec(tests, ns)  # noqa: S102 - trusted task code
+    check = ns.get(check_name)
+    if not callable(check):
+        raise RuntimeError(f"the test script defines no function {check_name!r}")
+    error: BaseException | None = None
+    try:
+        check(candidate)
+    except CandidateStop as exc:
+        error = exc
+    except Exception as exc:  # noqa: BLE001 - anything but an assert outside the split ones
+        error = exc
+    if n == 0 and error is None:
+        recorder.ok(0)
+    for i, outcome in enumerate(recorder.outcomes):
+        if outcome is None:
+            if error is None:
+                error = AssertionError("not reached")
+            if isinstance(error, CandidateStop):
+                outcome = {"passed": False, "status": error.status, "message": str(error)}
+            else:
+                recorder.fail(i, error)
+                outcome = recorder.outcomes[i]
+            recorder.outcomes[i] = outcome
+    if error is not None and all(o["passed"] for o in recorder.outcomes):
+        # the check failed outside any counted assert: the request must not pass
+        recorder.outcomes[-1] = {
+            "passed": False,
+            "status": status_of_exception(error),
+            "message": exc_text(error)[:1000],
+        }
+    for i, outcome in enumerate(recorder.outcomes):
+        outcome["name"] = f"assert {i + 1}" if n else check_name
+    result["tests"] = recorder.outcomes
+    if isinstance(error, CandidateStop):
+        raise error
+
+
+_COMPILED: dict[tuple, tuple] = {}
+
+
+def compile_tests(req: dict) -> tuple:
+    """(setup code, instrumented test code, number of tests) of a check-script request.
+    Cached in the executor, whose forked oracles inherit the code objects: a batch grades
+    many samples of the same task, and compiling the tests is most of the oracle's own work."""
+    key = (
+        req.get("setup", ""),
+        req["test_script"],
+        req.get("check_name") or "check",
+        bool(req.get("split_asserts", True)),
+    )
+    hit = _COMPILED.get(key)
+    if hit is None:
+        setup_src, test_src, check_name, split = key
+        setup = compile(setup_src, "setup.py", "exec") if setup_src else None
+        tree = ast.parse(test_src, "test.py")
+        n = split_check(tree, check_name) if split else 0
+        hit = (setup, compile(tree, "test.py", "exec"), n)
+        if len(_COMPILED) >= 1024:
+            _COMPILED.pop(next(iter(_COMPILED)))
+        _COMPILED[key] = hit
+    return hit
+
+
+def count_asserts(req: dict) -> int:
+    try:
+        return max(compile_tests(req)[2], 1)
+    except SyntaxError:
+        return 1

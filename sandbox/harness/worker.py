@@ -1,0 +1,323 @@
+"""The zygote and the worker it forks: the only processes that run the candidate's code
+(stdlib only; runs in the sandbox).
+
+The zygote is forked by the executor before any request is read, so nothing a worker inherits
+holds a test or an expected value. A worker drops to the candidate's uid and limits, then
+either serves calls from the oracle (function requests), runs a Python program as __main__
+(stdio), or execs a program (C++ binaries, the compiler, commands)."""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import select
+import signal
+import socket
+import sys
+import traceback
+
+from sandbox.harness import codec
+from sandbox.harness.wire import CandidateStop, Channel, exc_mro, format_exception, safe_str
+
+SAFE_ENV = {
+    "PATH": "/usr/local/bin:/usr/bin:/bin",
+    "LANG": "C.UTF-8",
+    "PYTHONHASHSEED": "0",
+    "PYTHONDONTWRITEBYTECODE": "1",
+    "PYTHONIOENCODING": "utf-8",
+}
+
+
+WARM_MODULES = (
+    "math",
+    "collections",
+    "itertools",
+    "functools",
+    "re",
+    "heapq",
+    "bisect",
+    "string",
+    "typing",
+    "operator",
+    "random",
+    "statistics",
+    "fractions",
+    "decimal",
+    "datetime",
+    "json",
+    "copy",
+    "hashlib",
+    "array",
+    "dataclasses",
+    "enum",
+    "traceback",
+)
+
+
+def set_limits(limits: dict, *, memory_mb: int, nproc: bool) -> None:
+    cpu = max(1, int(limits["cpu_s"] + 0.999))
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
+    mem = memory_mb << 20
+    resource.setrlimit(resource.RLIMIT_AS, (mem, mem))
+    fsize = limits["file_size_mb"] << 20
+    resource.setrlimit(resource.RLIMIT_FSIZE, (fsize, fsize))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    resource.setrlimit(resource.RLIMIT_NOFILE, (256, 256))
+    if nproc:
+        resource.setrlimit(resource.RLIMIT_NPROC, (limits["processes"], limits["processes"]))
+
+
+def drop_privileges(uid: int | None) -> None:
+    if uid is None:
+        return
+    os.setgroups([])
+    os.setgid(uid)
+    os.setuid(uid)  # from root: drops every capability too
+    if os.getuid() != uid or os.geteuid() != uid:
+        os._exit(121)
+
+
+def worker_main(spec: dict, fds: list[int]) -> None:
+    """In a fresh child of the zygote: become the candidate, then run what the channel says."""
+    try:
+        os.setsid()
+        stdin_fd, stdout_fd, stderr_fd, chan_fd = fds
+        for target, fd in ((0, stdin_fd), (1, stdout_fd), (2, stderr_fd), (3, chan_fd)):
+            os.dup2(fd, target)
+        os.closerange(4, 65536)  # nothing inherited: not the executor's pipes, not the host's
+        try:
+            with open("/proc/self/oom_score_adj", "w") as f:
+                f.write("1000")  # if the container runs out of memory, the candidate goes first
+        except OSError:
+            pass
+        drop_privileges(spec["uid"])
+        os.umask(0o077)
+        if spec["mode"] == "clean":
+            clean_tree(spec["clean"])
+            flush_exit(0)
+        set_limits(spec["limits"], memory_mb=spec["memory_mb"], nproc=spec["nproc"])
+        workdir = spec["workdir"]
+        os.makedirs(workdir, mode=0o700, exist_ok=True)
+        os.chdir(workdir)
+        os.environ.clear()
+        os.environ.update(SAFE_ENV, HOME=workdir, TMPDIR=workdir)
+        chan = Channel(socket.socket(fileno=3), cap=1 << 30)
+        job = chan.recv()
+        for path, text in job.get("files", {}).items():
+            write_file(path, text)
+        mode = spec["mode"]
+        if mode == "function":
+            serve_calls(chan, job)
+        elif mode == "script":
+            chan.sock.close()
+            run_script(job)
+        else:  # exec
+            chan.sock.close()
+            signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+            os.execve(job["argv"][0], job["argv"], dict(os.environ))
+    except SystemExit as exc:
+        code = exc.code
+        if not isinstance(code, int):
+            if code is not None:
+                print(code, file=sys.stderr)
+            code = 0 if code is None else 1
+        flush_exit(code)
+    except BaseException:  # noqa: BLE001 - the candidate's uncaught exception
+        try:
+            traceback.print_exc()
+        finally:
+            flush_exit(126)
+    flush_exit(0)
+
+
+def flush_exit(code: int) -> None:
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except BaseException:  # noqa: BLE001
+            pass
+    os._exit(code & 0xFF)
+
+
+def write_file(path: str, text: str) -> None:
+    parent = os.path.dirname(path)
+    if parent:
+        os.makedirs(parent, exist_ok=True)
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(text)
+
+
+def serve_calls(chan: Channel, job: dict) -> None:
+    """Load the candidate's module, then answer calls until the oracle hangs up."""
+    sys.path.insert(0, os.getcwd())
+    sys.set_int_max_str_digits(0)
+    targets: dict[str, object] = {}
+    try:
+        module = load_candidate(job)
+        entry = job["entry_point"]
+        if ":" not in entry:
+            if entry not in vars(module):
+                chan.send(
+                    {"error": "missing", "message": f"no function named {entry!r} is defined"}
+                )
+                return
+            targets[""] = vars(module)[entry]
+    except SyntaxError as exc:
+        chan.send({"error": "syntax", "message": format_exception(exc)})
+        return
+    except BaseException as exc:  # noqa: BLE001 - the candidate's import failed, report it
+        chan.send({"error": "load", "message": format_exception(exc), "mro": exc_mro(exc)})
+        return
+    chan.send({"ok": None})
+    while True:
+        try:
+            call = chan.recv()
+        except CandidateStop:
+            return
+        try:
+            target = call["target"]
+            fn = targets.get(target)
+            if fn is None:
+                fn = targets[target] = resolve_target(target)
+            args = codec.decode(call["args"])
+            kwargs = codec.decode(call["kwargs"])
+            value = fn(*args, **kwargs)
+            reply = {"ok": codec.encode(value)}
+        except BaseException as exc:  # noqa: BLE001 - everything the candidate raises goes back
+            reply = {"raised": exc_mro(exc), "message": safe_str(exc)}
+        sys.stdout.flush()
+        chan.send(reply)
+
+
+def load_candidate(job: dict):
+    import types
+
+    module = types.ModuleType("solution")
+    module.__file__ = os.path.join(os.getcwd(), "solution.py")
+    sys.modules["solution"] = module
+    code = compile(job["source"], "solution.py", "exec")
+    exec(code, vars(module))  # noqa: S102 - this is the candidate's code, in its own process
+    return module
+
+
+def resolve_target(target: str):
+    import importlib
+
+    module_name, _, attr = target.rpartition(":")
+    module = importlib.import_module(module_name) if module_name else sys.modules["solution"]
+    return getattr(module, attr)
+
+
+def run_script(job: dict) -> None:
+    """A stdio program in Python: run as __main__ of a fresh interpreter state."""
+    import types
+
+    sys.set_int_max_str_digits(0)
+    sys.argv = ["main.py"]
+    main = types.ModuleType("__main__")
+    main.__file__ = os.path.join(os.getcwd(), "main.py")
+    sys.modules["__main__"] = main
+    sys.path.insert(0, os.getcwd())
+    try:
+        code = compile(job["source"], "main.py", "exec")
+    except SyntaxError:
+        traceback.print_exc(limit=0)
+        sys.stderr.flush()
+        os._exit(125)
+    exec(code, vars(main))  # noqa: S102
+    sys.stdout.flush()
+
+
+def warm_up() -> None:
+    """Import what candidates and tests commonly use, once, so forked processes start warm."""
+    for name in WARM_MODULES:
+        try:
+            __import__(name)
+        except ImportError:
+            pass
+
+
+def zygote_main(sock: socket.socket) -> None:
+    """Fork a worker per spawn message; report every exit. Holds no request data."""
+    import gc
+
+    gc.collect()
+    gc.freeze()  # workers share these pages instead of copying them on the first collection
+    wake_r, wake_w = os.pipe()
+    os.set_blocking(wake_w, False)
+    signal.set_wakeup_fd(wake_w)
+    signal.signal(signal.SIGCHLD, lambda *_: None)
+    while True:
+        try:
+            ready, _, _ = select.select([sock, wake_r], [], [])
+        except InterruptedError:
+            continue
+        if wake_r in ready:
+            os.read(wake_r, 512)
+            reap(sock)
+        if sock in ready:
+            try:
+                data, fds, _, _ = socket.recv_fds(sock, 1 << 16, 4)
+            except OSError:
+                os._exit(0)
+            if not data:
+                os._exit(0)  # the executor is gone
+            spec = json.loads(data)
+            pid = os.fork()
+            if pid == 0:
+                signal.set_wakeup_fd(-1)
+                signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+                worker_main(spec, fds)
+            for fd in fds:
+                os.close(fd)
+            sock.send(json.dumps({"spawned": spec["tag"], "pid": pid}).encode())
+        reap(sock)
+
+
+def reap(sock: socket.socket) -> None:
+    while True:
+        try:
+            pid, status, ru = os.wait4(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+        sock.send(
+            json.dumps(
+                {
+                    "exited": pid,
+                    "status": status,
+                    "cpu": ru.ru_utime + ru.ru_stime,
+                    "maxrss_kb": ru.ru_maxrss,
+                }
+            ).encode()
+        )
+
+
+def clean_tree(dirs: list[str]) -> None:
+    import shutil
+    import stat
+
+    def retry(func, path, _exc):
+        try:
+            os.chmod(os.path.dirname(path) or ".", stat.S_IRWXU)
+            os.chmod(path, stat.S_IRWXU)
+            func(path)
+        except OSError:
+            pass
+
+    for d in dirs:
+        try:
+            entries = list(os.scandir(d))
+        except OSError:
+            continue
+        for entry in entries:
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    os.chmod(entry.path, stat.S_IRWXU)
+                    shutil.rmtree(entry.path, onerror=retry)
+                else:
+                    os.unlink(entry.path)
+            except OSError:
+                pass
