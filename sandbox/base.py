@@ -253,6 +253,9 @@ class ExecResult:
     """Time spent inside the sandbox on this request (spawning, tests, clean-up)."""
     latency_s: float = 0.0
     """Time from submission to result as seen by the caller, retries included."""
+    cpu_s: Mapping[str, float] = field(default_factory=dict)
+    """CPU seconds spent on this request inside the sandbox: ``candidate`` (its processes),
+    ``oracle`` (the tests) and ``executor`` (the harness itself)."""
     attempts: int = 1
     worker: str = ""
 

@@ -158,6 +158,7 @@ def result_from_wire(
         message=resp.get("message", ""),
         duration_s=float(resp.get("duration_s", 0.0)),
         latency_s=latency_s,
+        cpu_s={str(k): float(v) for k, v in resp.get("cpu_s", {}).items()},
         attempts=attempts,
         worker=worker,
     )

@@ -57,6 +57,7 @@ class Executor:
         self.tag = 0
         self.exits: dict[int, dict] = {}
         self.spawned: dict[int, int] = {}
+        self.cpu: dict[str, float] = {"candidate": 0.0, "oracle": 0.0}
         parent, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         self.zpid = os.fork()
         if self.zpid == 0:
@@ -213,6 +214,8 @@ class Executor:
             os.close(result_fd)
         if exit_info is None:
             exit_info = self.wait_exit(pid)
+        if exit_info is not None:
+            self.cpu["candidate"] += exit_info["cpu"]
         return {
             "stdout": bytes(bufs[out_fd]),
             "stderr": bytes(bufs[err_fd]),
@@ -312,7 +315,8 @@ class Executor:
             os.kill(opid, signal.SIGKILL)
         except ProcessLookupError:
             pass
-        os.waitpid(opid, 0)
+        _, _, usage = os.wait4(opid, 0)
+        self.cpu["oracle"] += usage.ru_utime + usage.ru_stime
         return self.function_verdict(req, sup, time.monotonic() - t0)
 
     def function_verdict(self, req: dict, sup: dict, elapsed: float) -> dict:
@@ -552,7 +556,8 @@ class Executor:
         if op != "run":
             return {"infra_error": f"unknown op {op!r}"}
         req = msg["request"]
-        t0 = time.monotonic()
+        t0, cpu0 = time.monotonic(), time.process_time()
+        self.cpu = {"candidate": 0.0, "oracle": 0.0}
         kind = req["kind"]
         if kind == "function":
             resp = self.run_function(req)
@@ -564,6 +569,7 @@ class Executor:
             return {"infra_error": f"unknown request kind {kind!r}"}
         resp["clean"] = self.cleanup()
         resp["duration_s"] = time.monotonic() - t0
+        resp["cpu_s"] = dict(self.cpu, executor=time.process_time() - cpu0)
         return resp
 
 
