@@ -113,6 +113,14 @@ class WorkerPool:
     def closed(self) -> bool:
         return self._closed
 
+    # A sandbox is a shared handle to running containers: copying an env (Gymnasium's checker
+    # rebuilds envs from deep-copied specs) must share it, not try to clone sockets.
+    def __copy__(self) -> WorkerPool:
+        return self
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> WorkerPool:
+        return self
+
     # -- running ---------------------------------------------------------------------------
 
     def run(self, request: ExecRequest) -> ExecResult:
