@@ -11,6 +11,8 @@ from collections.abc import Sequence
 # name -> (module, one-line help). Each module defines `add_arguments(parser)` and `run(args)`.
 COMMANDS: dict[str, tuple[str, str]] = {
     "sandbox": ("sandbox.cli", "build, check and start the code sandbox"),
+    "tasks": ("tasks.cli", "list, show and validate task suites"),
+    "eval": ("tasks.eval_cli", "score a samples file on a suite's hidden tests (pass@k)"),
 }
 
 

@@ -1,0 +1,126 @@
+"""``codegym eval``: score a samples file against a suite's hidden tests and report pass@k.
+
+    codegym eval --suite humaneval --samples samples.jsonl --out results.jsonl --k 1,10
+
+Rows go to ``--out`` as each batch finishes; after a crash the same command picks up where it
+stopped. Exit status: 0 when every sample was graded, 1 when the sandbox failed or some samples hit an
+infrastructure error (they are left out of pass@k and scored again by the next run), 2 for bad
+input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import TextIO
+
+from tasks.errors import TaskError
+from tasks.evaluate import (
+    ResultsFile,
+    ScoredSample,
+    Summary,
+    read_samples,
+    score_samples,
+    summarize,
+)
+from tasks.metrics import parse_ks
+from tasks.registry import load_tasks
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--suite", required=True, help="suite name, suite file (.jsonl[.gz]) or FORMAT:FILE"
+    )
+    parser.add_argument(
+        "--samples",
+        required=True,
+        help="JSONL of {task_id, completion | solution | files}; completions of HumanEval-like "
+        "tasks continue the prompt",
+    )
+    parser.add_argument("--out", required=True, help="results JSONL (resumed if it exists)")
+    parser.add_argument("--sandbox", default="docker", help="sandbox backend (docker | local)")
+    parser.add_argument("--k", default="1,10,100", help="pass@k values (default: 1,10,100)")
+    parser.add_argument("--split", choices=("train", "test"), help="only tasks of this split")
+    parser.add_argument(
+        "--batch-size", type=int, default=64, help="samples per run_many call (and per fsync)"
+    )
+    parser.add_argument(
+        "--overwrite", action="store_true", help="start over instead of resuming --out"
+    )
+    parser.add_argument("--seed", type=int, default=0, help="seed of the bootstrap interval")
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        ks = parse_ks(args.k)
+        tasks = load_tasks(args.suite, split=args.split)
+        samples = read_samples(args.samples)
+        results = ResultsFile(args.out, samples, overwrite=args.overwrite)
+    except (TaskError, ValueError) as exc:
+        print(f"codegym eval: {exc}", file=sys.stderr)
+        return 2
+    with results:
+        todo = samples[results.done :]
+        if results.done:
+            print(f"resuming: {results.done} of {len(samples)} samples already scored")
+        if todo:
+            from sandbox import make_sandbox
+            from sandbox.errors import SandboxError
+
+            bar = _progress(total=len(samples), initial=results.done)
+            try:
+                with make_sandbox(args.sandbox) as sandbox:
+
+                    def write(batch: list[ScoredSample]) -> None:
+                        results.append(batch)
+                        if bar is not None:
+                            bar.update(len(batch))
+
+                    score_samples(tasks, todo, sandbox, batch_size=args.batch_size, on_batch=write)
+            except TaskError as exc:
+                print(f"codegym eval: {exc}", file=sys.stderr)
+                return 2
+            except SandboxError as exc:
+                print(f"codegym eval: sandbox: {exc}", file=sys.stderr)
+                return 1
+            finally:
+                if bar is not None:
+                    bar.close()
+        summary = summarize(results.rows, ks, seed=args.seed)
+    print_summary(summary, suite=args.suite, out=args.out, suite_size=len(tasks))
+    return 1 if summary.infra_errors else 0
+
+
+def print_summary(
+    summary: Summary, *, suite: str, out: str, suite_size: int, file: TextIO | None = None
+) -> None:
+    file = file or sys.stdout
+    print(
+        f"{suite}: {summary.samples} samples on {summary.tasks} of {suite_size} tasks -> {out}",
+        file=file,
+    )
+    for k, interval in summary.pass_at_k.items():
+        print(
+            f"  pass@{k:<4} {interval.estimate:.4f}   95% CI [{interval.low:.4f}, "
+            f"{interval.high:.4f}] (bootstrap over tasks)",
+            file=file,
+        )
+    if summary.skipped_k:
+        skipped = ", ".join(map(str, summary.skipped_k))
+        print(f"  pass@{{{skipped}}} skipped: some task has fewer samples than k", file=file)
+    statuses = ", ".join(f"{s} {n}" for s, n in sorted(summary.statuses.items()))
+    print(f"  statuses: {statuses}", file=file)
+    if summary.infra_errors:
+        print(
+            f"  WARNING: {summary.infra_errors} samples hit sandbox infrastructure errors; they are "
+            "left out of pass@k; run the same command again to score them",
+            file=file,
+        )
+
+
+def _progress(*, total: int, initial: int):  # type: ignore[no-untyped-def]
+    if not sys.stderr.isatty():
+        return None
+    from tqdm import tqdm
+
+    return tqdm(total=total, initial=initial, unit="sample", desc="scoring", file=sys.stderr)

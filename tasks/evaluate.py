@@ -1,0 +1,300 @@
+"""Scoring samples against a suite's hidden tests: the core of ``codegym eval``.
+
+A sample is one JSON object per line, human-eval style: ``task_id`` plus the candidate as
+
+- ``completion``: for tasks whose prompt is code (``metadata["prompt_is_code"]``, set by the
+  HumanEval loader) it continues the prompt and the graded source is prompt + completion, as in
+  human-eval; for other tasks it is the whole source;
+- ``solution``: the whole source, whatever the task (takes precedence over ``completion``);
+- ``files``: for repository tasks, the files written over the starting ones (path -> text).
+
+Other fields are kept and copied to the result rows. `score_samples` grades through
+`Sandbox.run_many` in batches and hands each batch to a callback, so the caller can write rows as
+they come; `ResultsFile` does that with resume: rows already on disk for the same samples are not
+scored again after a crash.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import json
+import os
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+from sandbox.base import ExecRequest, ExecResult, Sandbox, Status
+from tasks.errors import EvaluationError, TaskFormatError
+from tasks.io import iter_jsonl
+from tasks.metrics import Interval, bootstrap_ci, per_task_pass_at_k
+from tasks.schema import Task
+
+__all__ = [
+    "ResultsFile",
+    "Sample",
+    "ScoredSample",
+    "Summary",
+    "graded_solution",
+    "read_samples",
+    "score_samples",
+    "summarize",
+]
+
+RESULT_FIELDS = ("passed", "status", "tests_passed", "tests_total", "duration_s", "message")
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One candidate for one task, and the row it came from (kept for the results file)."""
+
+    task_id: str
+    completion: str | None = None
+    solution: str | None = None
+    files: Mapping[str, str] | None = None
+    fields: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+
+    @classmethod
+    def from_row(
+        cls, row: Any, *, path: str | os.PathLike[str] | None = None, line: int | None = None
+    ) -> Sample:
+        def fail(message: str) -> TaskFormatError:
+            return TaskFormatError(message, path=path, line=line)
+
+        if not isinstance(row, dict):
+            raise fail("a sample must be a JSON object")
+        task_id = row.get("task_id")
+        if not isinstance(task_id, str) or not task_id:
+            raise fail("a sample needs a string 'task_id'")
+        values: dict[str, Any] = {}
+        for key in ("completion", "solution"):
+            if row.get(key) is not None:
+                if not isinstance(row[key], str):
+                    raise fail(f"{key!r} must be a string")
+                values[key] = row[key]
+        if row.get("files") is not None:
+            files = row["files"]
+            if not isinstance(files, dict) or not all(
+                isinstance(k, str) and isinstance(v, str) for k, v in files.items()
+            ):
+                raise fail("'files' must map paths to file text")
+            values["files"] = files
+        if not values:
+            raise fail("a sample needs 'completion', 'solution' or (repository tasks) 'files'")
+        return cls(task_id=task_id, fields=row, **values)
+
+
+@dataclass(frozen=True)
+class ScoredSample:
+    """A sample and its verdict on the hidden tests."""
+
+    sample: Sample
+    passed: bool
+    status: str
+    tests_passed: int
+    tests_total: int
+    duration_s: float
+    message: str = ""
+
+    @classmethod
+    def from_result(cls, sample: Sample, result: ExecResult) -> ScoredSample:
+        return cls(
+            sample=sample,
+            passed=result.passed,
+            status=str(result.status),
+            tests_passed=result.tests_passed,
+            tests_total=result.tests_total,
+            duration_s=round(result.duration_s, 4),
+            message=result.message,
+        )
+
+    def row(self) -> dict[str, Any]:
+        """The results-file row: the sample's own fields, then the verdict."""
+        return {**self.sample.fields, **{f: getattr(self, f) for f in RESULT_FIELDS}}
+
+
+def read_samples(path: str | os.PathLike[str]) -> list[Sample]:
+    """Every sample of a samples JSONL(.gz) file, in order; a bad line fails with file:line."""
+    return [Sample.from_row(row, path=path, line=number) for number, row in iter_jsonl(path)]
+
+
+def graded_solution(task: Task, sample: Sample) -> str | Mapping[str, str]:
+    """What the sandbox grades for `sample` (see the module docstring)."""
+    if task.kind == "repo":
+        if sample.files is None:
+            raise EvaluationError(f"task {task.id} is a repository task: its samples need 'files'")
+        return sample.files
+    if sample.solution is not None:
+        return sample.solution
+    if sample.completion is None:
+        raise EvaluationError(f"sample for {task.id} has neither 'completion' nor 'solution'")
+    if task.metadata.get("prompt_is_code"):
+        return task.prompt + sample.completion
+    return sample.completion
+
+
+def score_samples(
+    tasks: Iterable[Task] | Mapping[str, Task],
+    samples: Sequence[Sample],
+    sandbox: Sandbox,
+    *,
+    batch_size: int = 64,
+    on_batch: Callable[[list[ScoredSample]], None] | None = None,
+) -> list[ScoredSample]:
+    """Grade every sample on its task's hidden tests, in order.
+
+    All requests are built before anything runs, so an unknown task id or a malformed sample
+    fails at once. `on_batch` receives each batch's scored samples as soon as the batch is done.
+    """
+    by_id = dict(tasks) if isinstance(tasks, Mapping) else {t.id: t for t in tasks}
+    requests: list[ExecRequest] = []
+    for index, sample in enumerate(samples):
+        task = by_id.get(sample.task_id)
+        if task is None:
+            close = difflib.get_close_matches(sample.task_id, by_id, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise EvaluationError(f"sample {index}: no task {sample.task_id!r} in the suite{hint}")
+        requests.append(task.grading_request(graded_solution(task, sample)))
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+    scored: list[ScoredSample] = []
+    for start in range(0, len(samples), batch_size):
+        chunk = slice(start, start + batch_size)
+        results = sandbox.run_many(requests[chunk])
+        batch = [
+            ScoredSample.from_result(s, r) for s, r in zip(samples[chunk], results, strict=True)
+        ]
+        scored.extend(batch)
+        if on_batch is not None:
+            on_batch(batch)
+    return scored
+
+
+# -- results file -----------------------------------------------------------------------------
+
+
+class ResultsFile:
+    """A results JSONL written row by row, fsync'd per batch, that resumes after a crash.
+
+    On open, rows already there are kept while they match the samples in order (same task id and
+    candidate) and are not infrastructure errors; a torn last line and everything after the first
+    row that will be scored again are dropped. Rows of a different samples file are an error,
+    unless `overwrite`.
+    """
+
+    def __init__(
+        self, path: str | os.PathLike[str], samples: Sequence[Sample], *, overwrite: bool = False
+    ) -> None:
+        self.path = Path(path)
+        self.rows: list[dict[str, Any]] = [] if overwrite else self._kept_rows(samples)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_name(f".{self.path.name}.tmp")
+        with tmp.open("w", encoding="utf-8") as fh:
+            for row in self.rows:
+                fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+        os.replace(tmp, self.path)
+        self._fh: IO[str] | None = self.path.open("a", encoding="utf-8")
+
+    @property
+    def done(self) -> int:
+        """How many leading samples already have a row."""
+        return len(self.rows)
+
+    def append(self, batch: Iterable[ScoredSample]) -> None:
+        assert self._fh is not None, "ResultsFile is closed"
+        for scored in batch:
+            row = scored.row()
+            self._fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+            self.rows.append(row)
+        self._fh.flush()
+        os.fsync(self._fh.fileno())
+
+    def close(self) -> None:
+        if self._fh is not None:
+            self._fh.close()
+            self._fh = None
+
+    def __enter__(self) -> ResultsFile:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _kept_rows(self, samples: Sequence[Sample]) -> list[dict[str, Any]]:
+        if not self.path.exists():
+            return []
+        kept: list[dict[str, Any]] = []
+        with self.path.open("r", encoding="utf-8", errors="replace") as fh:
+            for number, line in enumerate(fh, start=1):
+                try:
+                    row = json.loads(line)
+                except json.JSONDecodeError:
+                    break  # torn write at the crash: score it again
+                if len(kept) >= len(samples) or not _same_candidate(row, samples[len(kept)]):
+                    raise EvaluationError(
+                        f"{self.path}:{number} is a result for other samples; pass --overwrite "
+                        "to replace the file, or choose another --out"
+                    )
+                if row.get("status") == Status.INFRA_ERROR.value:
+                    break
+                kept.append(row)
+        return kept
+
+
+def _same_candidate(row: Mapping[str, Any], sample: Sample) -> bool:
+    return all(
+        row.get(k) == sample.fields.get(k) for k in ("task_id", "completion", "solution", "files")
+    )
+
+
+# -- summary ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Summary:
+    """What ``codegym eval`` prints: pass@k with intervals, and how the samples ended."""
+
+    samples: int
+    tasks: int
+    statuses: Mapping[str, int]
+    pass_at_k: Mapping[int, Interval]
+    """Only the k that every scored task has enough samples for."""
+    skipped_k: tuple[int, ...]
+    infra_errors: int
+
+
+def summarize(
+    rows: Sequence[Mapping[str, Any]], ks: Sequence[int], *, resamples: int = 2000, seed: int = 0
+) -> Summary:
+    """pass@k (bootstrap 95% interval over tasks) from results rows.
+
+    Rows with status ``infra_error`` say nothing about the candidate: they are counted apart and
+    left out of n, never scored as failures.
+    """
+    statuses = Counter(str(r["status"]) for r in rows)
+    counts: dict[str, list[int]] = {}
+    for row in rows:
+        if row["status"] == Status.INFRA_ERROR.value:
+            continue
+        n_c = counts.setdefault(row["task_id"], [0, 0])
+        n_c[0] += 1
+        n_c[1] += bool(row["passed"])
+    pairs = [(n, c) for n, c in counts.values()]
+    estimates: dict[int, Interval] = {}
+    skipped = []
+    for k in ks:
+        values = per_task_pass_at_k(pairs, k) if pairs else None
+        if values is None:
+            skipped.append(k)
+        else:
+            estimates[k] = bootstrap_ci(values, resamples=resamples, seed=seed)
+    return Summary(
+        samples=len(rows),
+        tasks=len(counts),
+        statuses=dict(statuses),
+        pass_at_k=estimates,
+        skipped_k=tuple(skipped),
+        infra_errors=statuses.get(Status.INFRA_ERROR.value, 0),
+    )
