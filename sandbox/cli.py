@@ -61,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
                 print(f"{tag} already exists (use --force to rebuild)")
                 return 0
             t0 = time.monotonic()
-            image.build(client, tag=tag, method=args.method, say=print)
+            image.build(client, tag=tag, method=args.method, force=args.force, say=print)
             print(f"built {tag} in {time.monotonic() - t0:.0f} s")
             return 0
         if args.action == "reap":

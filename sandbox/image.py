@@ -15,6 +15,7 @@ unchanged one is never rebuilt. The executor is not in the image (the host sends
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import io
 import logging
@@ -34,6 +35,12 @@ REPOSITORY = "codegym-sandbox"
 BASE_IMAGE = "debian:bookworm-slim"
 SUITE = "bookworm"
 PACKAGES = ("python3", "g++", "libc6-dev", "python3-pytest")
+# A precompiled <bits/stdc++.h> for the flags the executor compiles with: competitive
+# programmers include it everywhere, and it cuts such a compile from about 1.2 s to 0.25 s.
+PCH_COMMAND = (
+    "h=$(ls /usr/include/*/c++/*/bits/stdc++.h) && "
+    'g++ -std=c++17 -O2 -x c++-header "$h" -o "$h.gch"'
+)
 
 
 def dockerfile() -> str:
@@ -41,7 +48,7 @@ def dockerfile() -> str:
 
 
 def default_tag() -> str:
-    recipe = "\n".join([dockerfile(), SUITE, *PACKAGES])
+    recipe = "\n".join([dockerfile(), SUITE, *PACKAGES, PCH_COMMAND])
     return f"{REPOSITORY}:{hashlib.sha256(recipe.encode()).hexdigest()[:12]}"
 
 
@@ -60,12 +67,23 @@ def build(
     *,
     tag: str | None = None,
     method: str = "auto",
+    force: bool = False,
     say: Callable[[str], None] = log.warning,
 ) -> str:
-    """Build the sandbox image on `client`'s engine; returns the tag."""
+    """Build the sandbox image on `client`'s engine; returns the tag. Processes of this machine
+    that build the same tag at once take turns: the later ones find the image built."""
     tag = tag or default_tag()
     if method not in ("auto", "dockerfile", "debootstrap"):
         raise ValueError(f"method must be auto, dockerfile or debootstrap, got {method!r}")
+    lock_path = os.path.join(tempfile.gettempdir(), f"codegym-build-{tag.replace(':', '-')}.lock")
+    with open(lock_path, "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if exists(client, tag) and not force:
+            return tag
+        return _build_unlocked(client, tag, method, say)
+
+
+def _build_unlocked(client: Any, tag: str, method: str, say: Callable[[str], None]) -> str:
     errors = []
     if method in ("auto", "dockerfile"):
         try:
@@ -121,6 +139,7 @@ def _build_debootstrap(client: Any, tag: str) -> None:
             "--dpkgopt=path-exclude=/usr/share/doc/*",
             "--dpkgopt=path-exclude=/usr/share/man/*",
             "--dpkgopt=path-exclude=/usr/share/locale/*",
+            f"--customize-hook=chroot \"$1\" sh -c '{PCH_COMMAND}'",
             '--customize-hook=rm -rf "$1"/var/lib/apt/lists/* "$1"/var/cache/apt/*',
             SUITE,
             tarball,
