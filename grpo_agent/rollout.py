@@ -1,0 +1,302 @@
+"""Rollouts: G multi-turn episodes per task, generation batched across live episodes.
+
+Scheduling. Every live episode is either waiting for the policy (its next prompt is ready) or
+waiting for its environment (``env.step`` running in a worker thread, usually a sandbox call). The
+main thread generates for waiting-for-policy episodes in chunks of ``generation_batch_size`` and
+hands each finished chunk's actions to the thread pool at once, so sandbox calls for one chunk run
+while the next chunk is being generated. When nothing is ready it waits until about half of the
+outstanding episodes are back, which keeps generation batches large.
+
+With ``overlap=False`` every round generates for all ready episodes and then waits for all their
+steps: batches no longer depend on thread timing, so a seeded run is bit-reproducible.
+
+An environment error, or a step whose ``info["status"]`` is ``infra_error``, raises
+`RolloutError`: a broken sandbox must never become a zero reward in the training batch.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from typing import Any, Protocol, SupportsFloat
+
+from grpo_agent.chat import ChatRenderer
+from grpo_agent.errors import RolloutError
+from grpo_agent.generation.base import Completion, Generator, SamplingParams
+from grpo_agent.trajectory import Message, Trajectory
+
+__all__ = [
+    "EnvFactory",
+    "RolloutEngine",
+    "RolloutSettings",
+    "RolloutStats",
+    "TextEnv",
+    "task_id_of",
+]
+
+
+class TextEnv(Protocol):
+    """The part of a codegym ``gymnasium.Env`` that rollouts use (string actions/observations)."""
+
+    def reset(
+        self, *, seed: int | None = None, options: dict[str, Any] | None = None
+    ) -> tuple[Any, dict[str, Any]]: ...
+
+    def step(self, action: Any) -> tuple[Any, SupportsFloat, bool, bool, dict[str, Any]]: ...
+
+    def close(self) -> None: ...
+
+
+class EnvFactory(Protocol):
+    """Builds one environment instance; rollouts keep a pool of them, one per live episode."""
+
+    def __call__(self) -> TextEnv: ...
+
+
+def task_id_of(task: Any) -> str:
+    """The id of a `tasks.Task` or of a plain task-id string."""
+    return str(getattr(task, "id", task))
+
+
+@dataclass(frozen=True)
+class RolloutSettings:
+    sampling: SamplingParams
+    group_size: int = 8
+    max_turns: int = 1
+    max_seq_len: int = 2048
+    """Prompt + all turns; an episode whose next turn would not fit is truncated."""
+    system_prompt: str | None = None
+    generation_batch_size: int = 0
+    """Most episodes per generation call (0: every ready episode)."""
+    env_workers: int = 8
+    overlap: bool = True
+    seed: int = 0
+    """Seeds each environment's first reset (Gymnasium seeds once, then the env's RNG runs on)."""
+
+
+@dataclass(frozen=True)
+class RolloutStats:
+    wall_seconds: float
+    generation_seconds: float
+    env_seconds: float
+    """Sum of all ``env.step`` durations (they overlap each other and generation)."""
+    env_wait_seconds: float
+    """Time the main thread sat idle waiting for environments: the sandbox's critical-path cost."""
+    generated_tokens: int
+    generation_calls: int
+
+
+@dataclass
+class _Episode:
+    index: int
+    group: int
+    task: Any
+    env: TextEnv
+    seed: int | None = None
+    """Seed of the env's first reset; None afterwards (the env's RNG carries on)."""
+    messages: list[Message] = field(default_factory=list)
+    ids: list[int] = field(default_factory=list)
+    mask: list[int] = field(default_factory=list)
+    logprobs: list[float] = field(default_factory=list)
+    turns: int = 0
+    reward: float = 0.0
+    info: dict[str, Any] = field(default_factory=dict)
+    terminated: bool = False
+    truncated: bool = False
+    env_seconds: float = 0.0
+    has_logprobs: bool = True
+
+    def extend(
+        self, ids: Sequence[int], *, policy: bool, logprobs: Sequence[float] | None = None
+    ) -> None:
+        self.ids.extend(ids)
+        self.mask.extend([1 if policy else 0] * len(ids))
+        self.logprobs.extend(logprobs if logprobs is not None else [0.0] * len(ids))
+
+    def timed_step(
+        self, action: str
+    ) -> tuple[Any, SupportsFloat, bool, bool, dict[str, Any], float]:
+        start = time.perf_counter()
+        result = self.env.step(action)
+        return (*result, time.perf_counter() - start)
+
+    def to_trajectory(self) -> Trajectory:
+        components = self.info.get("reward_components") or {}
+        return Trajectory(
+            task_id=task_id_of(self.task),
+            group=self.group,
+            input_ids=tuple(self.ids),
+            loss_mask=tuple(self.mask),
+            sampler_logprobs=tuple(self.logprobs) if self.has_logprobs else None,
+            reward=self.reward,
+            reward_components={k: float(v) for k, v in components.items()},
+            messages=tuple(self.messages),
+            num_turns=self.turns,
+            terminated=self.terminated,
+            truncated=self.truncated,
+            tests_passed=int(self.info.get("tests_passed", 0) or 0),
+            tests_total=int(self.info.get("tests_total", 0) or 0),
+            status=str(self.info.get("status", "")),
+            env_seconds=self.env_seconds,
+        )
+
+
+class RolloutEngine:
+    """Runs groups of episodes through injected environments and a generation backend."""
+
+    def __init__(
+        self,
+        *,
+        env_factory: EnvFactory | Callable[[], Any],
+        generator: Generator,
+        tokenizer: Any,
+        settings: RolloutSettings,
+    ) -> None:
+        self.env_factory = env_factory
+        self.generator = generator
+        self.settings = settings
+        self.renderer = ChatRenderer(tokenizer, system_prompt=settings.system_prompt)
+        self._envs: list[TextEnv] = []
+        self._pool = ThreadPoolExecutor(
+            max_workers=max(1, settings.env_workers), thread_name_prefix="env"
+        )
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True)
+        for env in self._envs:
+            env.close()
+        self._envs.clear()
+
+    def _env(self, i: int) -> tuple[TextEnv, int | None]:
+        seed = None
+        while len(self._envs) <= i:
+            self._envs.append(self.env_factory())
+            seed = self.settings.seed + len(self._envs) - 1
+        return self._envs[i], seed
+
+    # -- one batch --------------------------------------------------------------------------
+
+    def collect(
+        self, tasks: Sequence[Any], *, group_offset: int = 0
+    ) -> tuple[list[Trajectory], RolloutStats]:
+        """G trajectories per task, ordered task by task; `group` numbers start at `group_offset`."""
+        start = time.perf_counter()
+        g = self.settings.group_size
+        episodes = []
+        for i, task in enumerate(tasks):
+            for j in range(g):
+                env, seed = self._env(i * g + j)
+                episodes.append(
+                    _Episode(index=i * g + j, group=group_offset + i, task=task, env=env)
+                )
+        self._gen_s = self._wait_s = 0.0
+        self._tokens = self._calls = 0
+
+        resets = list(self._pool.map(lambda e: self._reset(e), episodes))
+        for episode, (obs, _info) in zip(episodes, resets, strict=True):
+            episode.messages, prompt = self.renderer.first_prompt(str(obs))
+            episode.extend(prompt, policy=False)
+
+        ready = list(episodes)
+        pending: dict[Future[Any], _Episode] = {}
+        while ready or pending:
+            ready = [e for e in ready if self._fits(e)]
+            if ready and (not pending or not self.settings.overlap or self._enough(ready, pending)):
+                size = self.settings.generation_batch_size or len(ready)
+                chunk, ready = ready[:size], ready[size:]
+                for episode, action in zip(chunk, self._act(chunk), strict=True):
+                    pending[self._pool.submit(episode.timed_step, action)] = episode
+                if self.settings.overlap and ready:
+                    continue  # generate the next chunk while these steps run
+            if not pending:
+                continue
+            waited = time.perf_counter()
+            done, _ = wait(
+                pending, return_when=FIRST_COMPLETED if self.settings.overlap else "ALL_COMPLETED"
+            )
+            self._wait_s += time.perf_counter() - waited
+            for future in sorted(done, key=lambda f: pending[f].index):
+                episode = pending.pop(future)
+                if self._after_step(episode, future):
+                    ready.append(episode)
+            ready.sort(key=lambda e: e.index)
+
+        stats = RolloutStats(
+            wall_seconds=time.perf_counter() - start,
+            generation_seconds=self._gen_s,
+            env_seconds=sum(e.env_seconds for e in episodes),
+            env_wait_seconds=self._wait_s,
+            generated_tokens=self._tokens,
+            generation_calls=self._calls,
+        )
+        return [e.to_trajectory() for e in episodes], stats
+
+    def _reset(self, episode: _Episode) -> tuple[Any, dict[str, Any]]:
+        try:
+            return episode.env.reset(seed=episode.seed, options={"task": episode.task})
+        except Exception as exc:
+            raise RolloutError(
+                f"env.reset failed: {exc}", task_id=task_id_of(episode.task)
+            ) from exc
+
+    def _enough(self, ready: list[_Episode], pending: dict[Future[Any], _Episode]) -> bool:
+        return len(ready) * 2 >= len(ready) + len(pending)
+
+    def _fits(self, episode: _Episode) -> bool:
+        """False (and the episode is closed as truncated) when the next turn cannot fit."""
+        if len(episode.ids) + self.settings.sampling.max_new_tokens <= self.settings.max_seq_len:
+            return True
+        episode.truncated = True
+        return False
+
+    def _act(self, chunk: list[_Episode]) -> list[str]:
+        """Generate one turn for each episode of `chunk`, splice it in, return the actions."""
+        began = time.perf_counter()
+        completions = self.generator.generate([e.ids for e in chunk], self.settings.sampling)
+        self._gen_s += time.perf_counter() - began
+        self._calls += 1
+        actions = []
+        for episode, completion in zip(chunk, completions, strict=True):
+            actions.append(self._splice(episode, completion))
+        return actions
+
+    def _splice(self, episode: _Episode, completion: Completion) -> str:
+        ids = list(completion.token_ids)
+        self._tokens += len(ids)
+        if completion.logprobs is None:
+            episode.has_logprobs = False
+        episode.extend(ids, policy=True, logprobs=completion.logprobs)
+        episode.extend(
+            self.renderer.close_assistant(ids, stop_token_id=completion.stop_token_id), policy=False
+        )
+        body = ids[:-1] if completion.stop_token_id is not None else ids
+        action = self.renderer.reply_text(body)
+        episode.messages.append(Message("assistant", action))
+        return action
+
+    def _after_step(self, episode: _Episode, future: Future[Any]) -> bool:
+        """Record a finished step; True when the episode needs another turn."""
+        task_id = task_id_of(episode.task)
+        try:
+            obs, reward, terminated, truncated, info, seconds = future.result()
+        except Exception as exc:
+            raise RolloutError(f"env.step failed: {exc}", task_id=task_id) from exc
+        if str(info.get("status", "")) == "infra_error":
+            raise RolloutError(
+                "the sandbox reported infra_error; not training on it", task_id=task_id
+            )
+        episode.turns += 1
+        episode.reward += float(reward)
+        episode.info = dict(info)
+        episode.env_seconds += seconds
+        episode.terminated, episode.truncated = bool(terminated), bool(truncated)
+        if terminated or truncated:
+            return False
+        if episode.turns >= self.settings.max_turns:
+            episode.truncated = True
+            return False
+        episode.extend(self.renderer.next_prompt(episode.messages, str(obs)), policy=False)
+        episode.messages.append(Message("user", str(obs)))
+        return True

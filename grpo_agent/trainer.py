@@ -1,0 +1,512 @@
+"""The GRPO trainer: sample tasks -> rollouts (G per task) -> advantages -> mu updates -> log ->
+held-out eval -> checkpoint.
+
+Everything a run talks to is injected (`EnvFactory`, task list, `Generator`, `EvalHook`), with
+defaults built from the config: ``gymnasium.make(config.env_id, **config.env_kwargs)`` and the
+generation backend named by ``config.generation_backend``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import random
+import resource
+import signal
+import sys
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from types import FrameType
+from typing import Any, Protocol
+
+import numpy as np
+import torch
+from torch import nn
+from tqdm.auto import tqdm
+
+from grpo_agent.advantages import group_advantages, informative_groups
+from grpo_agent.checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint
+from grpo_agent.config import GRPOConfig
+from grpo_agent.errors import ConfigError
+from grpo_agent.generation.base import Generator, SamplingParams
+from grpo_agent.logprobs import disable_dropout, token_logprobs
+from grpo_agent.loss import microbatch_weight, policy_loss
+from grpo_agent.metrics import MetricsLogger, trajectory_metrics
+from grpo_agent.models import load_policy, make_reference, resolve_model
+from grpo_agent.optim import build_optimizer
+from grpo_agent.rollout import EnvFactory, RolloutEngine, RolloutSettings
+from grpo_agent.sampler import TaskSampler
+from grpo_agent.trajectory import Batch, Trajectory, collate
+
+__all__ = ["EvalHook", "TrainResult", "Trainer", "seed_everything"]
+
+
+class EvalHook(Protocol):
+    """Held-out evaluation, called every ``eval_every`` steps; returns metrics (logged as eval/…)."""
+
+    def __call__(self, *, model: nn.Module, tokenizer: Any, step: int) -> Mapping[str, float]: ...
+
+
+@dataclass(frozen=True)
+class TrainResult:
+    step: int
+    """Steps completed (equals max_steps unless interrupted)."""
+    interrupted: bool
+    history: tuple[dict[str, float], ...]
+    """The metrics of each step this process ran."""
+
+
+def seed_everything(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+def _device(name: str) -> torch.device:
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(name)
+
+
+class Trainer:
+    def __init__(
+        self,
+        config: GRPOConfig,
+        *,
+        model: nn.Module | None = None,
+        tokenizer: Any = None,
+        env_factory: EnvFactory | Callable[[], Any] | None = None,
+        tasks: Sequence[Any] | None = None,
+        generator: Generator | None = None,
+        eval_hook: EvalHook | None = None,
+    ) -> None:
+        self.config = config
+        self.device = _device(config.device)
+        seed_everything(config.seed)
+        if model is None:
+            model, tokenizer = load_policy(config, self.device)
+        elif tokenizer is None:
+            raise ConfigError(
+                "an injected model needs its tokenizer: Trainer(model=..., tokenizer=...)"
+            )
+        self.model = model.to(self.device)
+        self.tokenizer = tokenizer
+        disable_dropout(self.model)
+        if config.gradient_checkpointing or (
+            config.gradient_checkpointing is None and self.device.type == "cuda"
+        ):
+            self.model.gradient_checkpointing_enable()  # type: ignore[operator]
+        self.reference = make_reference(self.model, beta=config.beta)
+        self.optimizer, self.scheduler = build_optimizer(self.model, config)
+        self.env_factory = env_factory or self._default_env_factory()
+        self.sampler = TaskSampler(
+            list(tasks or config.task_ids or self._env_tasks()), seed=config.seed
+        )
+        self.generator = generator or self._default_generator()
+        self.pad_token_id = int(
+            tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
+        )
+        eos = getattr(getattr(self.model, "generation_config", None), "eos_token_id", None)
+        stop_ids = {tokenizer.eos_token_id, *(eos if isinstance(eos, list) else [eos])}
+        self.sampling = SamplingParams(
+            max_new_tokens=config.max_new_tokens,
+            temperature=config.temperature,
+            top_p=config.top_p,
+            top_k=config.top_k,
+            stop_token_ids=tuple(sorted(int(i) for i in stop_ids if i is not None)),
+            # The learner recomputes every log-prob it uses (fp32, same weights); asking the
+            # sampler for them too costs ~30% of CPU generation time (full-vocab logits per step).
+            logprobs=False,
+        )
+        self.rollout = RolloutEngine(
+            env_factory=self.env_factory,
+            generator=self.generator,
+            tokenizer=tokenizer,
+            settings=RolloutSettings(
+                sampling=self.sampling,
+                group_size=config.group_size,
+                max_turns=config.max_turns,
+                max_seq_len=config.max_seq_len,
+                system_prompt=config.system_prompt,
+                generation_batch_size=config.generation_batch_size,
+                env_workers=config.env_workers,
+                overlap=config.overlap_env_steps,
+                seed=config.seed,
+            ),
+        )
+        self.eval_hook = eval_hook
+        self.step = 0
+        self._stop_requested = False
+
+    # -- defaults for what was not injected -------------------------------------------------
+
+    def _default_env_factory(self) -> Callable[[], Any]:
+        import gymnasium
+
+        with contextlib.suppress(ImportError):
+            import envs  # noqa: F401  (registers codegym/* environments)
+        env_id, kwargs = self.config.env_id, dict(self.config.env_kwargs)
+        return lambda: gymnasium.make(env_id, **kwargs)
+
+    def _env_tasks(self) -> list[Any]:
+        env = self.env_factory()
+        try:
+            tasks = getattr(getattr(env, "unwrapped", env), "tasks", None)
+            if not tasks:
+                raise ConfigError(
+                    f"{self.config.env_id} does not list its tasks; set task_ids in the config"
+                )
+            return [t for t in tasks if getattr(t, "split", "train") == "train"]
+        finally:
+            env.close()
+
+    def _default_generator(self) -> Generator:
+        if self.config.generation_backend == "vllm":
+            from grpo_agent.generation.vllm_backend import VLLMGenerator
+
+            spec = resolve_model(self.config.model, self.config.gguf_file)
+            path = f"{spec.path}/{spec.gguf_file}" if spec.gguf_file else spec.path
+            return VLLMGenerator(
+                model_path=path,
+                tokenizer_path=self.config.tokenizer,
+                gpu_memory_utilization=self.config.vllm_gpu_memory_utilization,
+                sleep=self.config.vllm_sleep,
+                max_model_len=self.config.max_seq_len,
+                seed=self.config.seed,
+            )
+        from grpo_agent.generation.hf import TransformersGenerator
+
+        pad = self.tokenizer.pad_token_id
+        return TransformersGenerator(
+            self.model,
+            pad_token_id=int(pad if pad is not None else self.tokenizer.eos_token_id),
+            batch_size=self.config.generation_batch_size,
+        )
+
+    # -- the loop -----------------------------------------------------------------------------
+
+    def train(self) -> TrainResult:
+        config = self.config
+        if config.resume:
+            self._restore()
+        config.save(f"{config.run_dir}/config.yaml")
+        logger = MetricsLogger(config.run_dir, resume_step=self.step if config.resume else None)
+        history: list[dict[str, float]] = []
+        saved_at = self.step
+        bar = tqdm(
+            total=config.max_steps,
+            initial=self.step,
+            desc=config.name,
+            dynamic_ncols=True,
+            disable=None,
+        )
+        try:
+            with self._sigint_requests_stop():
+                while self.step < config.max_steps and not self._stop_requested:
+                    began = time.perf_counter()
+
+                    # rollout
+                    trajectories, metrics = self._collect()
+                    rollout_s = time.perf_counter() - began
+
+                    # advantages
+                    groups = len(trajectories) // config.group_size
+                    rewards = torch.tensor([t.reward for t in trajectories]).view(
+                        groups, config.group_size
+                    )
+                    advantages = group_advantages(
+                        rewards, scale=config.advantage_scale, eps=config.advantage_eps
+                    )
+                    metrics["loss/advantage_abs_mean"] = advantages.abs().mean().item()
+
+                    # update
+                    updated = time.perf_counter()
+                    metrics.update(self._update(trajectories, advantages.flatten()))
+                    self.step += 1
+                    update_s = time.perf_counter() - updated
+
+                    # log
+                    step_s = time.perf_counter() - began
+                    policy_tokens = sum(t.num_policy_tokens for t in trajectories)
+                    metrics.update(
+                        {
+                            "perf/step_seconds": step_s,
+                            "perf/rollout_seconds": rollout_s,
+                            "perf/update_seconds": update_s,
+                            "perf/train_tokens_per_s": sum(len(t.input_ids) for t in trajectories)
+                            * config.num_iterations
+                            / max(update_s, 1e-9),
+                            "perf/policy_tokens_per_s": policy_tokens / step_s,
+                            "perf/peak_rss_mb": _peak_rss_mb(),
+                            "sandbox/time_share": metrics.get("sandbox/wait_seconds", 0.0) / step_s,
+                        }
+                    )
+                    if torch.cuda.is_available() and self.device.type == "cuda":
+                        metrics["perf/cuda_peak_mem_mb"] = (
+                            torch.cuda.max_memory_allocated(self.device) / 2**20
+                        )
+
+                    # eval
+                    if (
+                        self.eval_hook is not None
+                        and config.eval_every
+                        and self.step % config.eval_every == 0
+                    ):
+                        results = self.eval_hook(
+                            model=self.model, tokenizer=self.tokenizer, step=self.step
+                        )
+                        metrics.update({f"eval/{k}": float(v) for k, v in results.items()})
+
+                    history.append(metrics)
+                    if self.step % config.log_every == 0 or self.step == config.max_steps:
+                        logger.log(self.step, metrics)
+                    bar.update(1)
+                    bar.set_postfix(
+                        reward=f"{metrics['reward/mean']:.3f}", kl=f"{metrics['loss/kl']:.4f}"
+                    )
+
+                    # checkpoint
+                    if (
+                        config.save_every and self.step % config.save_every == 0
+                    ) or self._stop_requested:
+                        self.save()
+                        saved_at = self.step
+            if saved_at != self.step:
+                self.save()
+        finally:
+            bar.close()
+            logger.close()
+        if self._stop_requested:
+            print(
+                f"interrupted: checkpoint saved at step {self.step}; continue with --set resume=true",
+                file=sys.stderr,
+            )
+        return TrainResult(step=self.step, interrupted=self._stop_requested, history=tuple(history))
+
+    def close(self) -> None:
+        self.rollout.close()
+        self.generator.close()
+
+    # -- rollout ------------------------------------------------------------------------------
+
+    def _collect(self) -> tuple[list[Trajectory], dict[str, float]]:
+        """N groups of G trajectories; with dynamic sampling, only groups with reward spread."""
+        config = self.config
+        trajectories, stats = self.rollout.collect(self.sampler.take(config.tasks_per_step))
+        all_stats = [stats]
+        sampled_groups = config.tasks_per_step
+        refills = 0
+        if config.dynamic_sampling:
+            kept = self._informative(trajectories)
+            while (
+                len(kept) < config.tasks_per_step * config.group_size
+                and refills < config.max_refill_rounds
+            ):
+                missing = config.tasks_per_step - len(kept) // config.group_size
+                more, stats = self.rollout.collect(
+                    self.sampler.take(missing), group_offset=sampled_groups
+                )
+                all_stats.append(stats)
+                sampled_groups += missing
+                refills += 1
+                kept += self._informative(more)
+            if kept:  # with no informative group at all, train on the batch (KL term only)
+                trajectories = kept[: config.tasks_per_step * config.group_size]
+        metrics = trajectory_metrics(trajectories)
+        metrics["rollout/kept_groups_frac"] = (
+            len(trajectories) // config.group_size
+        ) / sampled_groups
+        metrics["rollout/refill_rounds"] = float(refills)
+        gen_s = sum(s.generation_seconds for s in all_stats)
+        metrics["perf/generation_tokens_per_s"] = sum(s.generated_tokens for s in all_stats) / max(
+            gen_s, 1e-9
+        )
+        metrics["perf/generation_seconds"] = gen_s
+        metrics["sandbox/step_seconds"] = sum(s.env_seconds for s in all_stats)
+        metrics["sandbox/wait_seconds"] = sum(s.env_wait_seconds for s in all_stats)
+        return trajectories, metrics
+
+    def _informative(self, trajectories: list[Trajectory]) -> list[Trajectory]:
+        g = self.config.group_size
+        rewards = torch.tensor([t.reward for t in trajectories]).view(-1, g)
+        keep = informative_groups(rewards).tolist()
+        return [t for i, t in enumerate(trajectories) if keep[i // g]]
+
+    # -- update -------------------------------------------------------------------------------
+
+    def _micro_batches(self, batch: Batch) -> Iterator[tuple[slice, Batch]]:
+        size = self.config.micro_batch_size
+        keep_width = self.config.aggregation == "seq-mean-token-sum-norm"  # T is part of the loss
+        for start in range(0, batch.input_ids.shape[0], size):
+            rows = slice(start, start + size)
+            yield rows, batch.slice(rows, trim=not keep_width).to(self.device)
+
+    @torch.no_grad()
+    def _frozen_logprobs(self, batch: Batch, *, reference: bool) -> torch.Tensor:
+        """(B, T) log-probs under the reference policy, or under the current one (old log-probs)."""
+        out = torch.zeros(batch.input_ids.shape, dtype=torch.float32)
+        for rows, mb in self._micro_batches(batch):
+            if reference and self.reference is None:  # LoRA: the base model with adapters off
+                with self.model.disable_adapter():  # type: ignore[operator]
+                    lp = token_logprobs(
+                        self.model,
+                        mb.input_ids,
+                        mb.attention_mask,
+                        temperature=self.config.temperature,
+                        start=mb.first_policy_column,
+                    )
+            else:
+                model = self.reference if reference else self.model
+                assert model is not None
+                lp = token_logprobs(
+                    model,
+                    mb.input_ids,
+                    mb.attention_mask,
+                    temperature=self.config.temperature,
+                    start=mb.first_policy_column,
+                )
+            out[rows, : mb.input_ids.shape[1]] = lp.logprobs.cpu()
+        return out
+
+    def _update(self, trajectories: list[Trajectory], advantages: torch.Tensor) -> dict[str, float]:
+        config = self.config
+        batch = collate(trajectories, pad_token_id=self.pad_token_id)
+        ref = self._frozen_logprobs(batch, reference=True) if config.beta > 0 else None
+        # With one update per batch the policy *is* the old policy: its detached log-probs serve.
+        old = self._frozen_logprobs(batch, reference=False) if config.num_iterations > 1 else None
+        params = [p for p in self.model.parameters() if p.requires_grad]
+        self.model.train()
+        sums: dict[str, float] = {}
+        ratio_min, ratio_max, tokens_seen, loss_total = float("inf"), 0.0, 0.0, 0.0
+        grad_norm = torch.tensor(0.0)
+        for iteration in range(config.num_iterations):
+            self.optimizer.zero_grad(set_to_none=True)
+            for rows, mb in self._micro_batches(batch):
+                width = mb.input_ids.shape[1]
+                lp = token_logprobs(
+                    self.model,
+                    mb.input_ids,
+                    mb.attention_mask,
+                    temperature=config.temperature,
+                    start=mb.first_policy_column,
+                    with_entropy=iteration == 0,
+                )
+                old_mb = (
+                    old[rows, :width].to(self.device) if old is not None else lp.logprobs.detach()
+                )
+                ref_mb = ref[rows, :width].to(self.device) if ref is not None else None
+                loss, m = policy_loss(
+                    lp.logprobs,
+                    old_mb,
+                    ref_mb,
+                    advantages[rows].to(self.device),
+                    mb.loss_mask,
+                    clip_low=config.clip_low,
+                    clip_high=config.clip_high,
+                    beta=config.beta,
+                    aggregation=config.aggregation,
+                )
+                weight = microbatch_weight(config.aggregation, mb.loss_mask, batch.loss_mask)
+                (loss * weight).backward()
+                loss_total += loss.item() * weight / config.num_iterations
+                n = float(mb.loss_mask.sum())
+                tokens_seen += n
+                for key in (
+                    "pg_loss",
+                    "kl",
+                    "clip_frac_low",
+                    "clip_frac_high",
+                    "clip_frac",
+                    "ratio_mean",
+                ):
+                    sums[key] = sums.get(key, 0.0) + m[key] * n
+                ratio_min, ratio_max = (
+                    min(ratio_min, m["ratio_min"]),
+                    max(ratio_max, m["ratio_max"]),
+                )
+                if lp.entropy is not None:
+                    sums["entropy"] = sums.get("entropy", 0.0) + float(
+                        (lp.entropy * mb.loss_mask).sum()
+                    )
+            clip = config.max_grad_norm if config.max_grad_norm > 0 else float("inf")
+            grad_norm = torch.nn.utils.clip_grad_norm_(params, clip)
+            self.optimizer.step()
+        self.scheduler.step()
+        self.generator.update_weights(self.model)
+        denom = max(tokens_seen, 1.0)
+        metrics = {f"loss/{k}": v / denom for k, v in sums.items() if k != "entropy"}
+        metrics["loss/entropy"] = sums.get("entropy", 0.0) / max(float(batch.loss_mask.sum()), 1.0)
+        metrics.update(
+            {
+                "loss/total": loss_total,
+                "loss/ratio_min": ratio_min,
+                "loss/ratio_max": ratio_max,
+                "loss/grad_norm": float(grad_norm),
+                "loss/lr": float(self.scheduler.get_last_lr()[0]),
+            }
+        )
+        metrics["loss/pg"] = metrics.pop("loss/pg_loss")
+        return metrics
+
+    # -- checkpoint ---------------------------------------------------------------------------
+
+    def save(self) -> None:
+        save_checkpoint(
+            self.config.run_dir,
+            step=self.step,
+            model=self.model,
+            tokenizer=self.tokenizer,
+            optimizer=self.optimizer,
+            scheduler=self.scheduler,
+            sampler_state=self.sampler.state_dict(),
+            keep=self.config.keep_checkpoints,
+        )
+
+    def _restore(self) -> None:
+        path = latest_checkpoint(self.config.run_dir)
+        if path is None:
+            print(
+                f"resume: no checkpoint in {self.config.run_dir}; starting from step 0",
+                file=sys.stderr,
+            )
+            return
+        state = load_checkpoint(
+            path, model=self.model, optimizer=self.optimizer, scheduler=self.scheduler
+        )
+        self.sampler.load_state_dict(state["sampler"])
+        self.step = state["step"]
+        self.generator.update_weights(self.model)
+
+    @contextlib.contextmanager
+    def _sigint_requests_stop(self) -> Iterator[None]:
+        """First Ctrl-C: finish the step, save a checkpoint, return. Second: abort at once."""
+        if not _in_main_thread():
+            yield
+            return
+
+        def handler(signum: int, frame: FrameType | None) -> None:
+            if self._stop_requested:
+                signal.signal(signal.SIGINT, previous)
+                raise KeyboardInterrupt
+            self._stop_requested = True
+            print(
+                "\nCtrl-C: saving a checkpoint after this step (press again to abort)",
+                file=sys.stderr,
+            )
+
+        previous = signal.signal(signal.SIGINT, handler)
+        try:
+            yield
+        finally:
+            signal.signal(signal.SIGINT, previous)
+
+
+def _in_main_thread() -> bool:
+    import threading
+
+    return threading.current_thread() is threading.main_thread()
+
+
+def _peak_rss_mb() -> float:
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / 2**20 if sys.platform == "darwin" else peak / 1024

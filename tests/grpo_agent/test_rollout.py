@@ -1,0 +1,199 @@
+"""Rollouts: token streams and loss masks over a multi-turn chat template (golden values),
+sampler log-probs against the learner's, and error propagation."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import pytest
+import torch
+from conftest import VOCAB, AddEnv, make_model, make_tokenizer
+
+from grpo_agent.errors import ChatTemplateError, RolloutError
+from grpo_agent.generation.base import Completion, SamplingParams
+from grpo_agent.generation.hf import TransformersGenerator
+from grpo_agent.logprobs import token_logprobs
+from grpo_agent.rollout import RolloutEngine, RolloutSettings
+from grpo_agent.trajectory import collate
+
+EOS = VOCAB["<|im_end|>"]
+
+
+class ScriptedGenerator:
+    """Returns fixed completions in order; records the prompts it was given."""
+
+    def __init__(self, script: Sequence[Completion]) -> None:
+        self.script = list(script)
+        self.prompts: list[list[int]] = []
+
+    def generate(
+        self, prompts: Sequence[Sequence[int]], params: SamplingParams
+    ) -> list[Completion]:
+        self.prompts.extend(list(p) for p in prompts)
+        out, self.script = self.script[: len(prompts)], self.script[len(prompts) :]
+        return out
+
+    def update_weights(self, model: Any) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+def ids(*words: str) -> tuple[int, ...]:
+    return tuple(VOCAB[w] for w in words)
+
+
+def engine(generator: Any, *, max_turns: int = 2, **settings: Any) -> RolloutEngine:
+    return RolloutEngine(
+        env_factory=lambda: AddEnv(max_turns=max_turns),
+        generator=generator,
+        tokenizer=make_tokenizer(),
+        settings=RolloutSettings(
+            sampling=SamplingParams(max_new_tokens=4, stop_token_ids=(EOS,)),
+            group_size=1,
+            max_turns=max_turns,
+            **settings,
+        ),
+    )
+
+
+def test_two_turn_stream_and_mask_golden() -> None:
+    gen = ScriptedGenerator(
+        [
+            Completion(ids("x", "+", "1", "<|im_end|>"), (-0.1, -0.2, -0.3, -0.4), "stop"),
+            Completion(ids("x", "+", "2", "<|im_end|>"), (-0.5, -0.6, -0.7, -0.8), "stop"),
+        ]
+    )
+    rollout = engine(gen)
+    [traj], stats = rollout.collect(["add-2"])
+    rollout.close()
+    # <|im_start|> user task add 2<|im_end|> <|im_start|> assistant
+    prompt0 = ids(
+        "<|im_start|>", "user", "task", "add", "2", "<|im_end|>", "<|im_start|>", "assistant"
+    )
+    reply0 = ids("x", "+", "1", "<|im_end|>")  # the sampled <|im_end|> stands for the template's
+    # <|im_start|> user feedback wrong got 1<|im_end|> <|im_start|> assistant
+    prompt1 = ids(
+        "<|im_start|>",
+        "user",
+        "feedback",
+        "wrong",
+        "got",
+        "1",
+        "<|im_end|>",
+        "<|im_start|>",
+        "assistant",
+    )
+    reply1 = ids("x", "+", "2", "<|im_end|>")
+    assert traj.input_ids == prompt0 + reply0 + prompt1 + reply1
+    assert traj.loss_mask == (0,) * 8 + (1,) * 4 + (0,) * 9 + (1,) * 4
+    assert traj.sampler_logprobs == (0.0,) * 8 + (-0.1, -0.2, -0.3, -0.4) + (0.0,) * 9 + (
+        -0.5,
+        -0.6,
+        -0.7,
+        -0.8,
+    )
+    assert gen.prompts == [list(prompt0), list(prompt0 + reply0 + prompt1)]
+    assert traj.reward == pytest.approx(1.0)
+    assert (traj.num_turns, traj.terminated, traj.truncated) == (2, True, False)
+    assert (traj.tests_passed, traj.tests_total, traj.status) == (4, 4, "passed")
+    assert [m.role for m in traj.messages] == ["user", "assistant", "user", "assistant"]
+    assert traj.messages[1].content == "x + 1"
+    assert stats.generated_tokens == 8 and stats.generation_calls == 2
+
+
+def test_cut_reply_gets_the_templates_end_marker_unmasked() -> None:
+    gen = ScriptedGenerator([Completion(ids("x", "+", "+", "+"), None, "length")])
+    rollout = engine(gen, max_turns=1)
+    [traj], _ = rollout.collect(["add-1"])
+    rollout.close()
+    assert traj.input_ids[8:] == ids("x", "+", "+", "+", "<|im_end|>")
+    assert traj.loss_mask[8:] == (1, 1, 1, 1, 0)
+    assert traj.sampler_logprobs is None
+    assert traj.terminated and not traj.truncated  # the env ended it at its own turn cap
+    # program "x" compiles, fills 2 of the 3 slots of "x + 1" ("x", "+"), passes no test
+    assert traj.reward == pytest.approx(0.1 + 0.4 * 2 / 3)
+
+
+def test_mask_comes_from_positions_even_when_the_policy_emits_scaffolding_ids() -> None:
+    # The reply contains <|im_start|> and <pad>-like ids: only positions decide the mask.
+    gen = ScriptedGenerator(
+        [Completion(ids("<|im_start|>", "assistant", "x", "<|im_end|>"), None, "stop")]
+    )
+    rollout = engine(gen, max_turns=1)
+    [traj], _ = rollout.collect(["add-1"])
+    rollout.close()
+    assert traj.loss_mask == (0,) * 8 + (1,) * 4
+
+
+def test_context_budget_truncates_before_generating() -> None:
+    gen = ScriptedGenerator([Completion(ids("x", "<|im_end|>"), None, "stop")])
+    rollout = engine(gen, max_seq_len=16)  # 8 + 2 fit, the second prompt (9) + 4 do not
+    [traj], _ = rollout.collect(["add-3"])
+    rollout.close()
+    assert traj.truncated and traj.num_turns == 1
+    assert len(gen.prompts) == 1
+
+
+class BrokenEnv(AddEnv):
+    def step(self, action: str) -> Any:
+        obs, reward, term, trunc, info = super().step(action)
+        return obs, reward, term, trunc, {**info, "status": "infra_error"}
+
+
+def test_infra_errors_are_raised_not_scored() -> None:
+    rollout = RolloutEngine(
+        env_factory=BrokenEnv,
+        generator=ScriptedGenerator([Completion(ids("x", "<|im_end|>"), None, "stop")]),
+        tokenizer=make_tokenizer(),
+        settings=RolloutSettings(sampling=SamplingParams(max_new_tokens=4), group_size=1),
+    )
+    with pytest.raises(RolloutError, match="add-1.*infra_error"):
+        rollout.collect(["add-1"])
+    rollout.close()
+
+
+def test_template_without_prefix_stability_is_refused() -> None:
+    tok = make_tokenizer()
+    tok.chat_template = "{% for m in messages %}{{ m['content'] }}{% endfor %} assistant"
+    with pytest.raises(ChatTemplateError, match="generation prompt"):
+        engine(ScriptedGenerator([])).renderer.__class__(tok)
+
+
+def test_transformers_backend_logprobs_match_the_learners() -> None:
+    """Sampled ids' log-probs from generate (left-padded, KV cache) equal those the learner
+    recomputes on the right-padded stream: the importance ratio starts at exactly 1."""
+    torch.manual_seed(0)
+    model = make_model(0)
+    gen = TransformersGenerator(model, pad_token_id=EOS)  # pad == eos on purpose
+    rollout = RolloutEngine(
+        env_factory=lambda: AddEnv(max_turns=2),
+        generator=gen,
+        tokenizer=make_tokenizer(),
+        settings=RolloutSettings(
+            sampling=SamplingParams(max_new_tokens=5, temperature=0.7, stop_token_ids=(EOS,)),
+            group_size=3,
+            max_turns=2,
+        ),
+    )
+    trajs, _ = rollout.collect(["add-1", "add-3"])
+    rollout.close()
+    assert len(trajs) == 6 and [t.group for t in trajs] == [0, 0, 0, 1, 1, 1]
+    batch = collate(trajs, pad_token_id=EOS)
+    with torch.no_grad():
+        lp = token_logprobs(
+            model,
+            batch.input_ids,
+            batch.attention_mask,
+            temperature=0.7,
+            start=batch.first_policy_column,
+        ).logprobs
+    for row, traj in enumerate(trajs):
+        assert traj.sampler_logprobs is not None
+        policy = torch.tensor(traj.loss_mask, dtype=torch.bool)
+        sampled = torch.tensor(traj.sampler_logprobs)[policy]
+        torch.testing.assert_close(
+            lp[row, : len(traj.loss_mask)][policy], sampled, atol=1e-4, rtol=0
+        )
