@@ -85,7 +85,11 @@ class GRPOConfig:
     env_id: str = "codegym/Function-v0"
     """Registered environment id, built with gymnasium.make(env_id, **env_kwargs)."""
     env_kwargs: dict[str, Any] = field(default_factory=dict)
-    """Keyword arguments of the environment, e.g. {suite: humaneval, sandbox: docker}."""
+    """Keyword arguments of the environment, e.g. {suite: codegym-functions, split: train}."""
+    sandbox: str = "docker"
+    """Sandbox backend shared by all environments of the run: docker, or local (no isolation)."""
+    sandbox_options: dict[str, Any] = field(default_factory=dict)
+    """Keyword arguments of the sandbox backend, e.g. {pool_size: 4}."""
     task_ids: list[str] = field(default_factory=list)
     """Training task ids; empty: the environment's train-split tasks."""
     system_prompt: str | None = None

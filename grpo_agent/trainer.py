@@ -9,6 +9,7 @@ generation backend named by ``config.generation_backend``.
 from __future__ import annotations
 
 import contextlib
+import inspect
 import random
 import resource
 import signal
@@ -81,6 +82,7 @@ class Trainer:
         eval_hook: EvalHook | None = None,
     ) -> None:
         self.config = config
+        self._sandbox: Any = None  # the default environments' shared sandbox, if built
         self.device = _device(config.device)
         seed_everything(config.seed)
         if model is None:
@@ -141,12 +143,28 @@ class Trainer:
     # -- defaults for what was not injected -------------------------------------------------
 
     def _default_env_factory(self) -> Callable[[], Any]:
+        """Environments from the config, all sharing one sandbox pool that the trainer owns
+        (built on first use, closed by `close`)."""
         import gymnasium
+        from gymnasium.envs.registration import load_env_creator
 
         with contextlib.suppress(ImportError):
             import envs  # noqa: F401  (registers codegym/* environments)
         env_id, kwargs = self.config.env_id, dict(self.config.env_kwargs)
-        return lambda: gymnasium.make(env_id, **kwargs)
+        entry_point = gymnasium.spec(env_id).entry_point
+        creator = load_env_creator(entry_point) if isinstance(entry_point, str) else entry_point
+        takes_sandbox = creator is not None and "sandbox" in inspect.signature(creator).parameters
+
+        def make_env() -> Any:
+            if takes_sandbox and "sandbox" not in kwargs:
+                if self._sandbox is None:
+                    from sandbox import make_sandbox
+
+                    self._sandbox = make_sandbox(self.config.sandbox, **self.config.sandbox_options)
+                kwargs["sandbox"] = self._sandbox
+            return gymnasium.make(env_id, **kwargs)
+
+        return make_env
 
     def _env_tasks(self) -> list[Any]:
         env = self.env_factory()
@@ -286,6 +304,9 @@ class Trainer:
     def close(self) -> None:
         self.rollout.close()
         self.generator.close()
+        if self._sandbox is not None:
+            self._sandbox.close()
+            self._sandbox = None
 
     # -- rollout ------------------------------------------------------------------------------
 
