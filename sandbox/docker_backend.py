@@ -130,6 +130,18 @@ class _Container:
                 security_opt=["no-new-privileges"],
                 init=True,
                 ipc_mode="private",
+                # No System V IPC and no POSIX message queues: their objects live in the
+                # container's IPC namespace, not in a file the clean-up removes, so they would
+                # pass data to the next request and pin memory for good. (multiprocessing's
+                # locks and queues use /dev/shm and pipes, which stay available.)
+                sysctls={
+                    "kernel.shmmax": "0",
+                    "kernel.shmall": "0",
+                    "kernel.shm_rmid_forced": "1",
+                    "kernel.msgmni": "0",
+                    "kernel.sem": "0 0 0 0",
+                    "fs.mqueue.queues_max": "0",
+                },
                 labels={LABEL: "1", OWNER_LABEL: _owner_id(), "codegym.slot": str(slot)},
             )
         except Exception as exc:  # noqa: BLE001 - translated at the edge

@@ -17,7 +17,7 @@ import threading
 import time
 import weakref
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import CancelledError, ThreadPoolExecutor
 from types import TracebackType
 from typing import Any, Protocol
 
@@ -134,6 +134,7 @@ class WorkerPool:
         for attempt in range(1, self.retries + 2):
             slot, worker = self._idle.get()
             if worker is None:
+                self._idle.put((slot, None))  # pass the news on to the next waiting caller
                 raise SandboxClosedError("this sandbox was closed while the request waited")
             worker_name = worker.name
             try:
@@ -165,6 +166,8 @@ class WorkerPool:
         )
 
     def run_many(self, requests: Sequence[ExecRequest]) -> list[ExecResult]:
+        if self._closed:
+            raise SandboxClosedError("this sandbox is closed; create a new one")
         if not requests:
             return []
         if len(requests) == 1:
@@ -175,7 +178,14 @@ class WorkerPool:
                     max_workers=self.pool_size, thread_name_prefix="codegym-sandbox"
                 )
             threads = self._threads
-        return list(threads.map(self.run, requests))
+        try:
+            futures = [threads.submit(self.run, request) for request in requests]
+        except RuntimeError as exc:  # close() shut the threads down meanwhile
+            raise SandboxClosedError("this sandbox was closed during run_many") from exc
+        try:
+            return [future.result() for future in futures]
+        except CancelledError as exc:  # close() cancelled the requests still queued
+            raise SandboxClosedError("this sandbox was closed during run_many") from exc
 
     def _replace(self, slot: int, old: Worker) -> None:
         """Throw `old` away and put a fresh worker in its slot (retrying while the engine is

