@@ -86,11 +86,6 @@ def worker_main(spec: dict, fds: list[int]) -> None:
         for target, fd in ((0, stdin_fd), (1, stdout_fd), (2, stderr_fd), (3, chan_fd)):
             os.dup2(fd, target)
         os.closerange(4, 65536)  # nothing inherited: not the executor's pipes, not the host's
-        try:
-            with open("/proc/self/oom_score_adj", "w") as f:
-                f.write("1000")  # if the container runs out of memory, the candidate goes first
-        except OSError:
-            pass
         drop_privileges(spec["uid"])
         os.umask(0o077)
         if spec["mode"] == "clean":
@@ -100,8 +95,6 @@ def worker_main(spec: dict, fds: list[int]) -> None:
         workdir = spec["workdir"]
         os.makedirs(workdir, mode=0o700, exist_ok=True)
         os.chdir(workdir)
-        os.environ.clear()
-        os.environ.update(SAFE_ENV, HOME=workdir, TMPDIR=workdir)
         chan = Channel(socket.socket(fileno=3), cap=1 << 30)
         job = chan.recv()
         for path, text in job.get("files", {}).items():
@@ -115,7 +108,9 @@ def worker_main(spec: dict, fds: list[int]) -> None:
         else:  # exec
             chan.sock.close()
             signal.signal(signal.SIGPIPE, signal.SIG_DFL)
-            os.execve(job["argv"][0], job["argv"], dict(os.environ))
+            # Programs get a fixed environment; the Python ones (forked, not exec'd) keep the
+            # executor's, which holds nothing but the image's defaults.
+            os.execve(job["argv"][0], job["argv"], dict(SAFE_ENV, HOME=workdir, TMPDIR=workdir))
     except SystemExit as exc:
         code = exc.code
         if not isinstance(code, int):
@@ -260,6 +255,13 @@ def warm_up() -> None:
 
 def zygote_main(sock: socket.socket) -> None:
     """Fork a worker per spawn message; report every exit. Holds no request data."""
+    try:
+        # Workers inherit this: if the container runs out of memory, a candidate goes first
+        # (set once here rather than per worker, which costs a third of a millisecond each).
+        with open("/proc/self/oom_score_adj", "w") as f:
+            f.write("1000")
+    except OSError:
+        pass
     import gc
 
     gc.collect()
