@@ -37,6 +37,10 @@ typecheck: setup
 test: setup sandbox lint typecheck
 	$(BIN)/pytest -q --timeout=1200 $(PYTEST_ARGS)
 
+# The main job: evaluate SmolLM2-135M-Instruct, train it with GRPO, evaluate again, report.
+demo: setup sandbox
+	$(BIN)/codegym demo --config configs/demo.yaml
+
 bench: setup sandbox
 	$(BIN)/python benchmarks/sandbox_throughput.py
 

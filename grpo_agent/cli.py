@@ -12,8 +12,12 @@ from collections.abc import Sequence
 COMMANDS: dict[str, tuple[str, str]] = {
     "sandbox": ("sandbox.cli", "build, check and start the code sandbox"),
     "tasks": ("tasks.cli", "list, show and validate task suites"),
-    "eval": ("tasks.eval_cli", "score a samples file on a suite's hidden tests (pass@k)"),
+    "eval": (
+        "grpo_agent.eval_cli",
+        "pass@k on a suite's hidden tests, of a samples file or a model",
+    ),
     "train": ("grpo_agent.train_cli", "train a coding policy with GRPO from a YAML config"),
+    "demo": ("grpo_agent.demo", "evaluate, train with GRPO, evaluate again, write a report"),
 }
 
 

@@ -52,6 +52,18 @@ class GRPOConfig:
     """Newest checkpoints kept on disk (0: keep all)."""
     eval_every: int = 0
     """Call the held-out eval hook every this many steps (0: never)."""
+    eval_suite: str = ""
+    """Held-out suite for evaluation (``codegym demo``, and the eval hook built from the config)."""
+    eval_split: str = "test"
+    """Split of `eval_suite` to evaluate on."""
+    eval_limit: int = 0
+    """Evaluate on the first this many tasks of the split (0: all)."""
+    eval_n_samples: int = 1
+    """Samples per task at evaluation; with eval_temperature 0 (greedy) use 1."""
+    eval_temperature: float = 0.0
+    """Sampling temperature at evaluation (0: greedy)."""
+    eval_max_new_tokens: int = 0
+    """Token budget of an answer at evaluation (0: max_new_tokens)."""
     resume: bool = False
     """Continue from the newest checkpoint of <output_dir>/<name>/ (model, optimizer, schedule, RNG, data position)."""
 

@@ -33,7 +33,8 @@ class MetricsLogger:
                 line for line in lines if line and json.loads(line).get("step", 0) <= resume_step
             ]
             self.path.write_text("".join(f"{line}\n" for line in kept))
-        self._file = self.path.open("a")
+        # A fresh run starts a fresh file; a resumed one continues the kept lines.
+        self._file = self.path.open("a" if resume_step is not None else "w")
         self._tb = None
         if tensorboard:
             from torch.utils.tensorboard import SummaryWriter

@@ -64,7 +64,25 @@ def resolve_model(model: str, gguf_file: str | None = None) -> ModelSpec:
         if not path.is_file():
             raise ModelLoadError(f"GGUF file {model} not found")
         return ModelSpec(str(path.parent), path.name)
+    exported = checkpoint_model_dir(Path(model))
+    if exported is not None:
+        return ModelSpec(str(exported))
     return ModelSpec(model, gguf_file)
+
+
+def checkpoint_model_dir(path: Path) -> Path | None:
+    """The exported model of a codegym checkpoint folder, or of a run folder's newest
+    checkpoint; None when `path` is neither."""
+    from grpo_agent.checkpoint import STATE_FILE, latest_checkpoint
+
+    if (path / STATE_FILE).is_file():
+        return path / "model"
+    if (path / "checkpoints").is_dir():
+        newest = latest_checkpoint(path)
+        if newest is None:
+            raise ModelLoadError(f"run folder {path} has no complete checkpoint yet")
+        return newest / "model"
+    return None
 
 
 def _dtype(config: GRPOConfig, device: torch.device) -> torch.dtype:
@@ -88,8 +106,16 @@ def load_policy(config: GRPOConfig, device: torch.device) -> tuple[nn.Module, An
                 setattr(model_config, key, value)
             torch.manual_seed(config.seed)
             model = AutoModelForCausalLM.from_config(model_config, dtype=dtype)
+        elif (Path(spec.path) / "adapter_config.json").is_file():
+            # a LoRA checkpoint: its base model plus the adapters, merged for plain inference
+            from peft import AutoPeftModelForCausalLM
+
+            peft_model = AutoPeftModelForCausalLM.from_pretrained(spec.path, dtype=dtype)
+            model = peft_model.merge_and_unload()
         else:
             model = AutoModelForCausalLM.from_pretrained(spec.path, dtype=dtype, **spec.kwargs())
+            if spec.gguf_file:
+                _forget_gguf(model)
         tok_spec = resolve_model(config.tokenizer) if config.tokenizer else spec
         tokenizer = AutoTokenizer.from_pretrained(tok_spec.path, **tok_spec.kwargs())
     except (OSError, ValueError) as exc:
@@ -103,6 +129,18 @@ def load_policy(config: GRPOConfig, device: torch.device) -> tuple[nn.Module, An
     if config.lora_r > 0:
         model = _wrap_lora(model, config)
     return model, tokenizer
+
+
+def _forget_gguf(model: nn.Module) -> None:
+    """transformers dequantises GGUF weights into plain tensors but keeps marking the model as
+    quantized, which blocks `save_pretrained` (checkpoints) and training. The weights are plain
+    now: drop the marks."""
+    model.hf_quantizer = None  # type: ignore[assignment]
+    if hasattr(model, "is_quantized"):
+        model.is_quantized = False  # type: ignore[assignment]
+    config = getattr(model, "config", None)
+    if config is not None and hasattr(config, "quantization_config"):
+        del config.quantization_config
 
 
 def _wrap_lora(model: nn.Module, config: GRPOConfig) -> nn.Module:

@@ -80,9 +80,13 @@ class Trainer:
         tasks: Sequence[Any] | None = None,
         generator: Generator | None = None,
         eval_hook: EvalHook | None = None,
+        sandbox: Any = None,
     ) -> None:
         self.config = config
-        self._sandbox: Any = None  # the default environments' shared sandbox, if built
+        # The default environments share one sandbox: `sandbox` if given (it stays the
+        # caller's), else one built from the config on first use and closed by `close`.
+        self._sandbox: Any = sandbox
+        self._owns_sandbox = sandbox is None
         self.device = _device(config.device)
         seed_everything(config.seed)
         if model is None:
@@ -304,7 +308,7 @@ class Trainer:
     def close(self) -> None:
         self.rollout.close()
         self.generator.close()
-        if self._sandbox is not None:
+        if self._sandbox is not None and self._owns_sandbox:
             self._sandbox.close()
             self._sandbox = None
 

@@ -1,4 +1,11 @@
-"""Generation with transformers' ``generate``: CPU or GPU, batched, left-padded, KV cache.
+"""Generation with a transformers causal LM: CPU or GPU, batched, left-padded, KV cache.
+
+The decode loop is written out here rather than delegated to ``model.generate``: one forward call
+per new token on the last position only, sampling from the fp32 temperature-scaled logits, and
+the log-prob of the sampled id read off the same logits. For the small models the learner trains
+on CPU, ``generate``'s per-step machinery (logits processors, stopping criteria, ``multinomial``
+over the full vocabulary, kept full-vocabulary logits when log-probs are asked for) cost more than
+the model itself.
 
 The backend samples from the very module being trained, so `update_weights` has nothing to copy.
 It switches the model to eval mode for the duration of a call and restores the previous mode.
@@ -6,34 +13,98 @@ It switches the model to eval mode for the duration of a call and restores the p
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Sequence
-from typing import Literal
+from typing import Any, Literal
 
 import torch
 from torch import nn
-from transformers import GenerationConfig
 
 from grpo_agent.generation.base import Completion, SamplingParams
 
-__all__ = ["TransformersGenerator"]
+__all__ = ["TransformersGenerator", "sample_next"]
+
+
+def sample_next(
+    logits: torch.Tensor, params: SamplingParams
+) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """Draw one id per row from ``softmax(logits / temperature)`` after top-k / top-p filtering.
+
+    Args:
+        logits: (B, V) raw logits of the next position.
+        params: temperature 0 means greedy (argmax).
+
+    Returns:
+        ids (B,) and, if ``params.logprobs``, their log-probs (B,) in fp32 under the *unfiltered*
+        temperature-scaled distribution: the one the learner recomputes, so the importance ratio
+        starts at 1 when top-k / top-p are off.
+    """
+    scaled = logits.float()  # fp32 before the division, as in `grpo_agent.logprobs`
+    if params.temperature > 0:
+        scaled = scaled / params.temperature
+        ids = _draw(_filtered(scaled, top_k=params.top_k, top_p=params.top_p))
+    else:
+        ids = scaled.argmax(dim=-1)
+    if not params.logprobs:
+        return ids, None
+    # log p(id) = z[id] - logsumexp(z): no (B, V) log-softmax is materialised.
+    picked = scaled.gather(-1, ids.unsqueeze(-1)).squeeze(-1) - scaled.logsumexp(dim=-1)
+    return ids, picked
+
+
+def _filtered(scaled: torch.Tensor, *, top_k: int, top_p: float) -> torch.Tensor:
+    """(B, V) logits with the ids outside the top-k and the nucleus set to -inf."""
+    if 0 < top_k < scaled.shape[-1]:
+        kth = scaled.topk(top_k, dim=-1).values[:, -1:]  # (B, 1)
+        scaled = scaled.masked_fill(scaled < kth, float("-inf"))
+    if top_p < 1.0:
+        # Keep the smallest prefix of the sorted distribution whose mass reaches top_p: an id is
+        # dropped when the mass *before* it already does (so the most likely id always stays).
+        sorted_logits, order = scaled.sort(dim=-1, descending=True)
+        probs = sorted_logits.softmax(dim=-1)
+        drop_sorted = (probs.cumsum(dim=-1) - probs) >= top_p
+        drop = drop_sorted.scatter(-1, order, drop_sorted)
+        scaled = scaled.masked_fill(drop, float("-inf"))
+    return scaled
+
+
+def _draw(scaled: torch.Tensor) -> torch.Tensor:
+    """(B,) ids drawn from ``softmax(scaled)`` by inverting the CDF with one uniform per row.
+
+    Exact sampling, like ``torch.multinomial``, at a fraction of its CPU cost over a 49k
+    vocabulary (one uniform per row instead of one exponential per vocabulary entry). The CDF is
+    accumulated in fp64 so that the rounding of 49k partial sums cannot shift the mass of rare ids.
+    """
+    probs = scaled.softmax(dim=-1)  # (B, V); -inf (filtered) ids get exactly 0
+    cdf = probs.cumsum(dim=-1, dtype=torch.float64)  # (B, V), non-decreasing, last ~= 1
+    total = cdf[:, -1:].contiguous()  # (B, 1)
+    u = torch.rand(total.shape, dtype=torch.float64, device=cdf.device) * total  # (B, 1)
+    # First id whose cumulative mass exceeds u: ids of zero mass can never be that id.
+    ids = torch.searchsorted(cdf, u, right=True)
+    # u * total can round up to total itself; fall back to the last id with mass.
+    last = torch.searchsorted(cdf, total, right=False)
+    return torch.minimum(ids, last).squeeze(-1)
 
 
 class TransformersGenerator:
-    """Batched sampling through ``model.generate``.
+    """Batched sampling with a KV cache, one forward call per new token.
 
     Args:
         model: a transformers causal LM (or a peft model around one).
-        pad_token_id: used for left padding; may equal the EOS id (positions decide, not ids).
-        batch_size: most prompts per ``generate`` call (0: all at once). Bounds the KV cache.
+        pad_token_id: used for left padding and for the inputs of finished rows; may equal the
+            EOS id (positions decide, not ids).
+        batch_size: most prompts per decode loop (0: all at once). Bounds the KV cache.
     """
 
     def __init__(self, model: nn.Module, *, pad_token_id: int, batch_size: int = 0) -> None:
         self.model = model
         self.pad_token_id = pad_token_id
         self.batch_size = batch_size
+        self._cache_kwarg, self._forward_kwargs = _forward_kwargs(model)
 
     def update_weights(self, model: nn.Module) -> None:
         self.model = model  # same parameters: nothing to copy
+        self._cache_kwarg, self._forward_kwargs = _forward_kwargs(model)
 
     def close(self) -> None:
         pass
@@ -45,8 +116,13 @@ class TransformersGenerator:
             return []
         step = self.batch_size or len(prompts)
         out: list[Completion] = []
-        for i in range(0, len(prompts), step):
-            out.extend(self._generate_batch(prompts[i : i + step], params))
+        was_training = self.model.training
+        self.model.eval()
+        try:
+            for i in range(0, len(prompts), step):
+                out.extend(self._generate_batch(prompts[i : i + step], params))
+        finally:
+            self.model.train(was_training)
         return out
 
     @torch.inference_mode()
@@ -54,55 +130,80 @@ class TransformersGenerator:
         self, prompts: Sequence[Sequence[int]], params: SamplingParams
     ) -> list[Completion]:
         device = next(self.model.parameters()).device
-        width = max(len(p) for p in prompts)
-        ids = torch.full((len(prompts), width), self.pad_token_id, dtype=torch.long)
-        attention = torch.zeros(len(prompts), width, dtype=torch.long)
+        batch, width = len(prompts), max(len(p) for p in prompts)
+        ids = torch.full((batch, width), self.pad_token_id, dtype=torch.long)
+        attention = torch.zeros(batch, width, dtype=torch.long)
         for row, prompt in enumerate(prompts):  # left padding: every prompt ends at column width-1
             ids[row, width - len(prompt) :] = torch.tensor(list(prompt), dtype=torch.long)
             attention[row, width - len(prompt) :] = 1
-        greedy = params.temperature == 0
-        config = GenerationConfig(
-            max_new_tokens=params.max_new_tokens,
-            do_sample=not greedy,
-            temperature=None if greedy else params.temperature,
-            top_p=None if greedy else params.top_p,
-            top_k=None if greedy else params.top_k,
-            eos_token_id=list(params.stop_token_ids) or None,
-            pad_token_id=self.pad_token_id,
-            return_dict_in_generate=True,
-            output_logits=params.logprobs,
-            use_cache=True,
+        ids, attention = ids.to(device), attention.to(device)
+        # Positions count real tokens only, so a left-padded prompt sees the same positions as
+        # the learner's right-padded stream that starts at column 0.
+        positions = (attention.cumsum(dim=-1) - 1).clamp_(min=0)  # (B, W)
+        attention = torch.cat(  # (B, W + max_new): grown by one column per step via views
+            [attention, torch.ones(batch, params.max_new_tokens, dtype=torch.long, device=device)],
+            dim=1,
         )
-        was_training = self.model.training
-        self.model.eval()
-        try:
-            result = self.model.generate(  # type: ignore[operator]
-                input_ids=ids.to(device),
-                attention_mask=attention.to(device),
-                generation_config=config,
-            )
-        finally:
-            self.model.train(was_training)
-        new = result.sequences[:, width:].cpu()  # (B, steps)
-        logprobs = None
-        if params.logprobs:
-            logits = torch.stack(result.logits, dim=1).float()  # (B, steps, V), raw logits
-            if not greedy:
-                logits = logits / params.temperature
-            logprobs = (
-                logits.gather(-1, new.to(logits.device).unsqueeze(-1)).squeeze(-1)
-                - logits.logsumexp(dim=-1)
-            ).cpu()
-        stops = set(params.stop_token_ids)
+
+        tokens = torch.full((batch, params.max_new_tokens), self.pad_token_id, dtype=torch.long)
+        logprobs = torch.zeros(batch, params.max_new_tokens) if params.logprobs else None
+        stops = torch.tensor(sorted(set(params.stop_token_ids)), dtype=torch.long, device=device)
+        lengths = torch.full((batch,), params.max_new_tokens, dtype=torch.long, device=device)
+        done = torch.zeros(batch, dtype=torch.bool, device=device)
+        pad = torch.tensor(self.pad_token_id, device=device)
+        cache = _new_cache(self.model)
+        step_ids, step_positions, steps = ids, positions, 0
+        for t in range(params.max_new_tokens):
+            logits = self.model(  # (B, 1, V): the last position only
+                input_ids=step_ids,
+                attention_mask=attention[:, : width + t],
+                position_ids=step_positions,
+                use_cache=True,
+                **self._forward_kwargs,
+                **{self._cache_kwarg: cache},
+            ).logits[:, -1, :]
+            new, new_logprobs = sample_next(logits, params)  # (B,), (B,) | None
+            new = torch.where(done, pad, new)  # finished rows are fed padding from now on
+            tokens[:, t] = new.cpu()
+            if logprobs is not None and new_logprobs is not None:
+                logprobs[:, t] = new_logprobs.cpu()
+            steps = t + 1
+            if stops.numel():
+                stopped = torch.isin(new, stops) & ~done
+                lengths = torch.where(stopped, t + 1, lengths)
+                done |= stopped
+                if bool(done.all()):
+                    break
+            step_ids, step_positions = new.unsqueeze(-1), step_positions[:, -1:] + 1
+
+        lengths_list = lengths.tolist()
+        done_list = done.tolist()
         completions = []
-        for row in range(new.shape[0]):
-            tokens = new[row].tolist()
-            # The first stop id ends the sequence; whatever follows is padding from generate.
-            end = next((k + 1 for k, tok in enumerate(tokens) if tok in stops), None)
-            finish: Literal["stop", "length"] = "stop" if end is not None else "length"
-            tokens = tokens[: end if end is not None else len(tokens)]
-            row_logprobs = (
-                tuple(logprobs[row, : len(tokens)].tolist()) if logprobs is not None else None
-            )
-            completions.append(Completion(tuple(tokens), row_logprobs, finish))
+        for row in range(batch):
+            n = min(lengths_list[row], steps)
+            finish: Literal["stop", "length"] = "stop" if done_list[row] else "length"
+            row_logprobs = tuple(logprobs[row, :n].tolist()) if logprobs is not None else None
+            completions.append(Completion(tuple(tokens[row, :n].tolist()), row_logprobs, finish))
         return completions
+
+
+def _unwrapped(model: nn.Module) -> Any:
+    """The transformers model inside a peft wrapper (or the model itself)."""
+    return model.get_base_model() if hasattr(model, "get_base_model") else model  # type: ignore[operator]
+
+
+def _forward_kwargs(model: nn.Module) -> tuple[str, dict[str, int]]:
+    """The forward keyword of the KV cache (``cache`` in recent transformers, else the old name)
+    and ``logits_to_keep=1`` where the model accepts it (no (B, W, V) logits for the prompt)."""
+    params = inspect.signature(_unwrapped(model).forward).parameters
+    cache = "cache" if "cache" in params else "past_key_values"
+    return cache, ({"logits_to_keep": 1} if "logits_to_keep" in params else {})
+
+
+def _new_cache(model: nn.Module) -> Any:
+    from transformers import DynamicCache
+
+    try:
+        return DynamicCache(config=_unwrapped(model).config)
+    except TypeError:  # transformers < 4.56 builds its layers lazily and takes no config
+        return DynamicCache()

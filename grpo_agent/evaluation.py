@@ -1,0 +1,212 @@
+"""Held-out evaluation of a policy: generate through the environments, score in the sandbox.
+
+The policy is evaluated exactly as it is trained: each task is an episode of its kind's
+environment (``codegym/Function-v0``, ``Stdio-v0``, ``Repo-v0``), with the same chat template,
+action parsing and hidden-test grading, so a training reward and an eval pass rate measure the
+same thing. A sample passes when every hidden test passed at its last grading.
+
+`evaluate_policy` returns one row per sample, in the format of ``codegym eval --samples``'
+results file, so `tasks.evaluate.summarize` gives pass@k with bootstrap intervals for both.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from torch import nn
+
+from grpo_agent.generation.base import SamplingParams
+from grpo_agent.generation.hf import TransformersGenerator
+from grpo_agent.rollout import RolloutEngine, RolloutSettings
+from grpo_agent.trajectory import Trajectory
+from sandbox.base import Sandbox
+from tasks.schema import Task
+
+__all__ = ["EvalSettings", "ENV_FOR_KIND", "evaluate_policy", "stop_token_ids"]
+
+ENV_FOR_KIND: Mapping[str, str] = {
+    "function": "codegym/Function-v0",
+    "stdio": "codegym/Stdio-v0",
+    "repo": "codegym/Repo-v0",
+}
+
+
+@dataclass(frozen=True)
+class EvalSettings:
+    """How samples are drawn. The defaults measure greedy pass@1, single turn."""
+
+    n_samples: int = 1
+    """Samples per task (n of the pass@k estimator); with temperature 0 use 1."""
+    temperature: float = 0.0
+    """0: greedy decoding."""
+    top_p: float = 1.0
+    max_new_tokens: int = 512
+    max_turns: int = 1
+    """Turns per episode: 1 is the usual pass@k; more lets the policy use test feedback."""
+    max_seq_len: int = 4096
+    system_prompt: str | None = None
+    generation_batch_size: int = 16
+    """Episodes per generation call (bounds memory; larger is faster until the CPU saturates)."""
+    tasks_per_chunk: int = 16
+    """Tasks per rollout call; progress is reported after each."""
+    env_workers: int = 8
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if self.n_samples < 1:
+            raise ValueError(f"n_samples must be >= 1, got {self.n_samples}")
+
+
+def stop_token_ids(model: nn.Module, tokenizer: Any) -> tuple[int, ...]:
+    """The tokenizer's eos and the model's generation-config eos ids."""
+    eos = getattr(getattr(model, "generation_config", None), "eos_token_id", None)
+    ids = {tokenizer.eos_token_id, *(eos if isinstance(eos, list) else [eos])}
+    return tuple(sorted(int(i) for i in ids if i is not None))
+
+
+def evaluate_policy(
+    model: nn.Module,
+    tokenizer: Any,
+    tasks: Sequence[Task],
+    *,
+    sandbox: Sandbox,
+    settings: EvalSettings = EvalSettings(),
+    env_kwargs: Mapping[str, Any] | None = None,
+    on_rows: Callable[[list[dict[str, Any]]], None] | None = None,
+) -> list[dict[str, Any]]:
+    """Roll out `settings.n_samples` episodes per task and return one row per sample.
+
+    Rows (task order, then sample order): ``task_id``, ``sample``, ``completion`` (the last
+    answer), ``passed``, ``status``, ``tests_passed``, ``tests_total``, ``reward``, ``turns``,
+    ``duration_s`` (the episode's time in the environment). `on_rows` gets each chunk's rows
+    as soon as they are scored (for progress and incremental writes).
+    """
+    import envs  # registers the environments
+
+    was_training = model.training
+    model.eval()
+    pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
+    generator = TransformersGenerator(
+        model, pad_token_id=int(pad), batch_size=settings.generation_batch_size
+    )
+    sampling = SamplingParams(
+        max_new_tokens=settings.max_new_tokens,
+        temperature=settings.temperature,
+        top_p=settings.top_p,
+        stop_token_ids=stop_token_ids(model, tokenizer),
+        logprobs=False,
+    )
+    rows: list[dict[str, Any]] = []
+    try:
+        for kind, kind_tasks in _by_kind(tasks).items():
+            kwargs = dict(
+                env_kwargs or {}, suite=kind_tasks, sandbox=sandbox, max_turns=settings.max_turns
+            )
+
+            def make_env(env_id: str = ENV_FOR_KIND[kind], kwargs: dict = kwargs) -> Any:
+                return envs.make(env_id, **kwargs)
+
+            engine = RolloutEngine(
+                env_factory=make_env,
+                generator=generator,
+                tokenizer=tokenizer,
+                settings=RolloutSettings(
+                    sampling=sampling,
+                    group_size=settings.n_samples,
+                    max_turns=settings.max_turns,
+                    max_seq_len=settings.max_seq_len,
+                    system_prompt=settings.system_prompt,
+                    generation_batch_size=settings.generation_batch_size,
+                    env_workers=settings.env_workers,
+                    seed=settings.seed,
+                ),
+            )
+            try:
+                step = settings.tasks_per_chunk
+                for start in range(0, len(kind_tasks), step):
+                    trajectories, _ = engine.collect(kind_tasks[start : start + step])
+                    chunk = [_row(t, i % settings.n_samples) for i, t in enumerate(trajectories)]
+                    rows.extend(chunk)
+                    if on_rows is not None:
+                        on_rows(chunk)
+            finally:
+                engine.close()
+    finally:
+        generator.close()
+        model.train(was_training)
+    return rows
+
+
+def _by_kind(tasks: Sequence[Task]) -> dict[str, list[Task]]:
+    groups: dict[str, list[Task]] = {}
+    for task in tasks:
+        if task.kind not in ENV_FOR_KIND:
+            raise ValueError(f"task {task.id}: no environment for kind {task.kind!r}")
+        groups.setdefault(task.kind, []).append(task)
+    return groups
+
+
+def _row(trajectory: Trajectory, sample: int) -> dict[str, Any]:
+    answers = [m.content for m in trajectory.messages if m.role == "assistant"]
+    passed = trajectory.tests_total > 0 and trajectory.tests_passed == trajectory.tests_total
+    return {
+        "task_id": trajectory.task_id,
+        "sample": sample,
+        "completion": answers[-1] if answers else "",
+        "passed": passed,
+        "status": trajectory.status or ("passed" if passed else "failed"),
+        "tests_passed": trajectory.tests_passed,
+        "tests_total": trajectory.tests_total,
+        "reward": trajectory.reward,
+        "turns": trajectory.num_turns,
+        "duration_s": round(trajectory.env_seconds, 4),
+    }
+
+
+def eval_settings(config: Any) -> EvalSettings:
+    """The evaluation settings a `GRPOConfig` asks for."""
+    return EvalSettings(
+        n_samples=config.eval_n_samples,
+        temperature=config.eval_temperature,
+        max_new_tokens=config.eval_max_new_tokens or config.max_new_tokens,
+        max_turns=1,
+        max_seq_len=config.max_seq_len,
+        system_prompt=config.system_prompt,
+        seed=config.seed,
+    )
+
+
+def eval_tasks(config: Any) -> list[Task]:
+    """The held-out tasks a `GRPOConfig` names (`eval_suite`, `eval_split`, `eval_limit`)."""
+    from tasks.registry import load_tasks
+
+    if not config.eval_suite:
+        raise ValueError("set eval_suite in the config to evaluate (e.g. codegym-functions)")
+    tasks = load_tasks(config.eval_suite, split=config.eval_split or None)
+    return tasks[: config.eval_limit] if config.eval_limit else tasks
+
+
+class ConfigEvalHook:
+    """The trainer's periodic held-out eval, built from the config: pass@1 with its interval."""
+
+    def __init__(self, config: Any, sandbox: Sandbox) -> None:
+        self.tasks = eval_tasks(config)
+        self.settings = eval_settings(config)
+        self.sandbox = sandbox
+        self.seed = config.seed
+        self.last_rows: list[dict[str, Any]] = []
+
+    def __call__(self, *, model: nn.Module, tokenizer: Any, step: int) -> Mapping[str, float]:
+        from tasks.evaluate import summarize
+
+        self.last_rows = evaluate_policy(
+            model, tokenizer, self.tasks, sandbox=self.sandbox, settings=self.settings
+        )
+        interval = summarize(self.last_rows, [1], seed=self.seed).pass_at_k[1]
+        return {
+            "pass@1": interval.estimate,
+            "pass@1_low": interval.low,
+            "pass@1_high": interval.high,
+        }

@@ -1,0 +1,174 @@
+"""A run's report: held-out pass@1 before and after training, curves, timings, the config.
+
+`write_report` writes ``<run_dir>/report.md`` and ``<run_dir>/curves.png``. Every figure in
+them comes from the rows and metrics handed in, so the report says what the run measured:
+
+- pass@1 before and after with 95% percentile-bootstrap intervals over tasks, and the gain
+  with a *paired* bootstrap interval (tasks resampled together, before and after), which is
+  the interval that says whether training helped on these tasks;
+- the mean training reward per step with its spread, and the parts of the reward
+  (``reward/<part>`` metrics), as a plot;
+- wall-clock time of each phase and the full config.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from tasks.evaluate import summarize
+from tasks.metrics import Interval, bootstrap_ci
+
+__all__ = ["Comparison", "compare", "write_report"]
+
+
+@dataclass(frozen=True)
+class Comparison:
+    before: Interval
+    after: Interval
+    gain: Interval
+    tasks: int
+    """Tasks present in both evaluations (the paired set)."""
+
+
+def _per_task(rows: Sequence[Mapping[str, Any]]) -> dict[str, float]:
+    """pass@1 of each task: the share of its samples that passed (infra errors left out)."""
+    counts: dict[str, list[int]] = {}
+    for row in rows:
+        if row["status"] == "infra_error":
+            continue
+        n_c = counts.setdefault(str(row["task_id"]), [0, 0])
+        n_c[0] += 1
+        n_c[1] += bool(row["passed"])
+    return {task: c / n for task, (n, c) in counts.items()}
+
+
+def compare(
+    before: Sequence[Mapping[str, Any]], after: Sequence[Mapping[str, Any]], *, seed: int = 0
+) -> Comparison:
+    """pass@1 before/after with bootstrap intervals, and the paired gain."""
+    b, a = _per_task(before), _per_task(after)
+    common = sorted(set(b) & set(a))
+    if not common:
+        raise ValueError("the two evaluations share no task")
+    gains = [a[t] - b[t] for t in common]
+    return Comparison(
+        before=summarize(before, [1], seed=seed).pass_at_k[1],
+        after=summarize(after, [1], seed=seed).pass_at_k[1],
+        gain=bootstrap_ci(gains, seed=seed),
+        tasks=len(common),
+    )
+
+
+def _plot(history: Sequence[Mapping[str, float]], path: Path) -> bool:
+    """Reward curve and reward parts per step; False when there is nothing to plot."""
+    if not history:
+        return False
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    steps = [h.get("step", i + 1) for i, h in enumerate(history)]
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4))
+    mean = [h.get("reward/mean", float("nan")) for h in history]
+    std = [h.get("reward/std", 0.0) for h in history]
+    ax1.plot(steps, mean, label="reward (mean)", color="C0")
+    low = [m - s for m, s in zip(mean, std, strict=True)]
+    high = [m + s for m, s in zip(mean, std, strict=True)]
+    ax1.fill_between(steps, low, high, color="C0", alpha=0.2, label="± 1 std")
+    if any("reward/pass_rate" in h for h in history):
+        ax1.plot(steps, [h.get("reward/pass_rate", float("nan")) for h in history],
+                 label="pass rate", color="C1")  # fmt: skip
+    ax1.set_xlabel("step")
+    ax1.set_title("training reward")
+    ax1.legend()
+    skip = {"reward/mean", "reward/std", "reward/max", "reward/pass_rate"}
+    parts = sorted({k for h in history for k in h if k.startswith("reward/") and k not in skip})
+    for i, key in enumerate(parts):
+        ax2.plot(steps, [h.get(key, float("nan")) for h in history], label=key[7:], color=f"C{i}")
+    ax2.set_xlabel("step")
+    ax2.set_title("reward parts (mean per step)")
+    if parts:
+        ax2.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return True
+
+
+def write_report(
+    run_dir: str | Path,
+    *,
+    title: str,
+    command: str,
+    eval_description: str,
+    before: Sequence[Mapping[str, Any]],
+    after: Sequence[Mapping[str, Any]],
+    history: Sequence[Mapping[str, float]],
+    timings: Mapping[str, float],
+    config_yaml: str,
+    seed: int = 0,
+) -> Path:
+    """Write report.md (and curves.png) into `run_dir`; returns the report's path."""
+    run_dir = Path(run_dir)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    cmp = compare(before, after, seed=seed)
+    plotted = _plot(history, run_dir / "curves.png")
+    excludes_zero = cmp.gain.low > 0 or cmp.gain.high < 0
+    verdict = (
+        "the 95% interval of the gain excludes zero"
+        if excludes_zero
+        else "the 95% interval of the gain includes zero: no change shown on this evaluation"
+    )
+    last = history[-1] if history else {}
+    lines = [
+        f"# {title}",
+        "",
+        f"Command: `{command}`",
+        "",
+        "## Held-out pass@1",
+        "",
+        f"{eval_description}; {cmp.tasks} tasks. Intervals: 95%, percentile bootstrap over "
+        "tasks (the gain: paired, tasks resampled with their before and after together).",
+        "",
+        "| | pass@1 | 95% CI |",
+        "|---|---|---|",
+        f"| before training | {100 * cmp.before.estimate:.1f}% | "
+        f"[{100 * cmp.before.low:.1f}, {100 * cmp.before.high:.1f}] |",
+        f"| after training | {100 * cmp.after.estimate:.1f}% | "
+        f"[{100 * cmp.after.low:.1f}, {100 * cmp.after.high:.1f}] |",
+        f"| gain (points) | {100 * cmp.gain.estimate:+.1f} | "
+        f"[{100 * cmp.gain.low:+.1f}, {100 * cmp.gain.high:+.1f}] |",
+        "",
+        f"Verdict: {verdict}.",
+        "",
+        "## Training",
+        "",
+        f"{len(history)} steps. Last step: reward {last.get('reward/mean', float('nan')):.3f} "
+        f"(pass rate {last.get('reward/pass_rate', float('nan')):.3f}), KL to the reference "
+        f"{last.get('loss/kl', float('nan')):.4f}.",
+        "",
+    ]
+    if plotted:
+        lines += ["![training reward and its parts](curves.png)", ""]
+    statuses_before = summarize(before, [1], seed=seed).statuses
+    statuses_after = summarize(after, [1], seed=seed).statuses
+    lines += [
+        "Outcome of the held-out samples:",
+        "",
+        "| status | before | after |",
+        "|---|---|---|",
+    ]
+    for status in sorted(set(statuses_before) | set(statuses_after)):
+        lines.append(
+            f"| {status} | {statuses_before.get(status, 0)} | {statuses_after.get(status, 0)} |"
+        )
+    lines += ["", "## Timings", "", "| phase | seconds |", "|---|---|"]
+    lines += [f"| {name} | {seconds:.0f} |" for name, seconds in timings.items()]
+    lines += ["", "## Config", "", "```yaml", config_yaml.rstrip(), "```", ""]
+    path = run_dir / "report.md"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return path
