@@ -51,10 +51,14 @@ def make_tokenizer() -> PreTrainedTokenizerFast:
     return tok
 
 
-def make_model(seed: int = 0, *, hidden: int = 64, layers: int = 2) -> Qwen2ForCausalLM:
+def make_model(
+    seed: int = 0, *, hidden: int = 64, layers: int = 2, vocab_size: int = len(WORDS)
+) -> Qwen2ForCausalLM:
+    """A random-init Qwen2. `vocab_size` is for tokenizers other than `make_tokenizer`'s; they
+    must put `SPECIALS` first, in that order (the pad and eos ids are taken from `VOCAB`)."""
     torch.manual_seed(seed)
     config = Qwen2Config(
-        vocab_size=len(WORDS),
+        vocab_size=vocab_size,
         hidden_size=hidden,
         intermediate_size=2 * hidden,
         num_hidden_layers=layers,

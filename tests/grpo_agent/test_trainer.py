@@ -1,8 +1,8 @@
 """The trainer end to end on `AddEnv` with a tiny random-init model: it learns, it resumes
 exactly, and its variants (LoRA, mu > 1, dynamic sampling) run and log what they should.
 
-To train against the real environment instead, swap `ENV_FACTORY`, e.g.
-``lambda: gymnasium.make("codegym/Function-v0", suite=..., sandbox=...)``, and `TASKS`.
+`AddEnv` is a toy (no sandbox, a shaped reward) that keeps these tests fast;
+`test_learning_e2e.py` trains through ``codegym/Function-v0`` and the docker sandbox.
 """
 
 from __future__ import annotations
@@ -62,7 +62,7 @@ def trainer(cfg: GRPOConfig, **kwargs: Any) -> Trainer:
 
 
 @pytest.mark.slow
-def test_tiny_model_learns_to_write_the_function(tmp_path: Path) -> None:
+def test_tiny_model_learns_on_the_toy_env(tmp_path: Path) -> None:
     """Mean reward of the last 10 steps beats the first 10 by >= 0.25 (seed 0: ~0.10 -> ~0.6)."""
     t = trainer(config(tmp_path))
     result = t.train()
