@@ -17,7 +17,7 @@ from typing import Any
 
 from torch import nn
 
-from grpo_agent.generation.base import SamplingParams
+from grpo_agent.generation.base import Generator, SamplingParams
 from grpo_agent.generation.hf import TransformersGenerator
 from grpo_agent.rollout import RolloutEngine, RolloutSettings
 from grpo_agent.trajectory import Trajectory
@@ -75,22 +75,28 @@ def evaluate_policy(
     settings: EvalSettings = EvalSettings(),
     env_kwargs: Mapping[str, Any] | None = None,
     on_rows: Callable[[list[dict[str, Any]]], None] | None = None,
+    generator: Generator | None = None,
 ) -> list[dict[str, Any]]:
     """Roll out `settings.n_samples` episodes per task and return one row per sample.
 
     Rows (task order, then sample order): ``task_id``, ``sample``, ``completion`` (the last
     answer), ``passed``, ``status``, ``tests_passed``, ``tests_total``, ``reward``, ``turns``,
     ``duration_s`` (the episode's time in the environment). `on_rows` gets each chunk's rows
-    as soon as they are scored (for progress and incremental writes).
+    as soon as they are scored (for progress and incremental writes). `generator` replaces
+    the default transformers backend (a vLLM engine, or a scripted one in tests).
     """
     import envs  # registers the environments
 
     was_training = model.training
     model.eval()
-    pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
-    generator = TransformersGenerator(
-        model, pad_token_id=int(pad), batch_size=settings.generation_batch_size
-    )
+    owns_generator = generator is None
+    if generator is None:
+        pad = tokenizer.pad_token_id
+        generator = TransformersGenerator(
+            model,
+            pad_token_id=int(pad if pad is not None else tokenizer.eos_token_id),
+            batch_size=settings.generation_batch_size,
+        )
     sampling = SamplingParams(
         max_new_tokens=settings.max_new_tokens,
         temperature=settings.temperature,
@@ -134,7 +140,8 @@ def evaluate_policy(
             finally:
                 engine.close()
     finally:
-        generator.close()
+        if owns_generator:
+            generator.close()
         model.train(was_training)
     return rows
 
