@@ -120,8 +120,8 @@ class Trainer:
             top_p=config.top_p,
             top_k=config.top_k,
             stop_token_ids=tuple(sorted(int(i) for i in stop_ids if i is not None)),
-            # The learner recomputes every log-prob it uses (fp32, same weights); asking the
-            # sampler for them too costs ~30% of CPU generation time (full-vocab logits per step).
+            # The learner recomputes every log-prob it uses (fp32, same weights), so the sampler's
+            # would go unread (and vLLM's come from other kernels than the learner's).
             logprobs=False,
         )
         self.rollout = RolloutEngine(

@@ -47,8 +47,8 @@ def sample_next(
         ids = scaled.argmax(dim=-1)
     if not params.logprobs:
         return ids, None
-    # log p(id) = z[id] - logsumexp(z): no (B, V) log-softmax is materialised.
-    picked = scaled.gather(-1, ids.unsqueeze(-1)).squeeze(-1) - scaled.logsumexp(dim=-1)
+    # The same fp32 kernel as the learner's `grpo_agent.logprobs.selected_logprobs`.
+    picked = scaled.log_softmax(dim=-1).gather(-1, ids.unsqueeze(-1)).squeeze(-1)
     return ids, picked
 
 
@@ -145,14 +145,15 @@ class TransformersGenerator:
             dim=1,
         )
 
-        tokens = torch.full((batch, params.max_new_tokens), self.pad_token_id, dtype=torch.long)
-        logprobs = torch.zeros(batch, params.max_new_tokens) if params.logprobs else None
+        # Outputs stay on the device until the loop ends: no host sync per token for them.
+        tokens = torch.full_like(attention[:, width:], self.pad_token_id)  # (B, max_new)
+        logprobs = torch.zeros(tokens.shape, device=device) if params.logprobs else None
         stops = torch.tensor(sorted(set(params.stop_token_ids)), dtype=torch.long, device=device)
         lengths = torch.full((batch,), params.max_new_tokens, dtype=torch.long, device=device)
         done = torch.zeros(batch, dtype=torch.bool, device=device)
         pad = torch.tensor(self.pad_token_id, device=device)
         cache = _new_cache(self.model)
-        step_ids, step_positions, steps = ids, positions, 0
+        step_ids, step_positions = ids, positions
         for t in range(params.max_new_tokens):
             logits = self.model(  # (B, 1, V): the last position only
                 input_ids=step_ids,
@@ -164,26 +165,27 @@ class TransformersGenerator:
             ).logits[:, -1, :]
             new, new_logprobs = sample_next(logits, params)  # (B,), (B,) | None
             new = torch.where(done, pad, new)  # finished rows are fed padding from now on
-            tokens[:, t] = new.cpu()
+            tokens[:, t] = new
             if logprobs is not None and new_logprobs is not None:
-                logprobs[:, t] = new_logprobs.cpu()
-            steps = t + 1
+                logprobs[:, t] = new_logprobs
             if stops.numel():
                 stopped = torch.isin(new, stops) & ~done
                 lengths = torch.where(stopped, t + 1, lengths)
                 done |= stopped
-                if bool(done.all()):
+                if bool(done.all()):  # one host sync per token, as in `generate`
                     break
             step_ids, step_positions = new.unsqueeze(-1), step_positions[:, -1:] + 1
 
-        lengths_list = lengths.tolist()
-        done_list = done.tolist()
+        # A row that stopped keeps its stop id; one that never did ran all max_new_tokens (the
+        # loop only ends early once every row has stopped).
+        token_rows, length_rows, done_rows = tokens.tolist(), lengths.tolist(), done.tolist()
+        logprob_rows = logprobs.tolist() if logprobs is not None else None
         completions = []
         for row in range(batch):
-            n = min(lengths_list[row], steps)
-            finish: Literal["stop", "length"] = "stop" if done_list[row] else "length"
-            row_logprobs = tuple(logprobs[row, :n].tolist()) if logprobs is not None else None
-            completions.append(Completion(tuple(tokens[row, :n].tolist()), row_logprobs, finish))
+            n = length_rows[row]
+            finish: Literal["stop", "length"] = "stop" if done_rows[row] else "length"
+            row_logprobs = tuple(logprob_rows[row][:n]) if logprob_rows is not None else None
+            completions.append(Completion(tuple(token_rows[row][:n]), row_logprobs, finish))
         return completions
 
 

@@ -1,4 +1,5 @@
-"""Generation backends: the transformers backend's contract, the vLLM backend's absence."""
+"""Generation backends: the transformers backend's contract and decode loop, its sampler's
+distribution, the vLLM backend's absence."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from conftest import VOCAB, make_model
 
 from grpo_agent.errors import BackendUnavailable
 from grpo_agent.generation.base import Generator, SamplingParams
-from grpo_agent.generation.hf import TransformersGenerator
+from grpo_agent.generation.hf import TransformersGenerator, sample_next
 from grpo_agent.generation.vllm_backend import INSTALL_HINT
 
 EOS = VOCAB["<|im_end|>"]
@@ -43,6 +44,54 @@ def test_greedy_is_deterministic_and_batching_does_not_change_it() -> None:
     together = TransformersGenerator(model, pad_token_id=0).generate(prompts, params)
     alone = [TransformersGenerator(model, pad_token_id=0).generate([p], params)[0] for p in prompts]
     assert [c.token_ids for c in together] == [c.token_ids for c in alone]
+
+
+def test_decoding_stops_once_every_sequence_has_stopped() -> None:
+    model = make_model(0)
+    calls = []
+    model.register_forward_pre_hook(lambda module, args: calls.append(1))
+    # +1e4 on the EOS logit: every row samples EOS at its first step.
+    model.lm_head.register_forward_hook(lambda module, args, out: out.index_add(
+        -1, torch.tensor([EOS]), torch.full((*out.shape[:-1], 1), 1e4)
+    ))  # fmt: skip
+    params = SamplingParams(max_new_tokens=6, stop_token_ids=(EOS,))
+    out = TransformersGenerator(model, pad_token_id=0).generate([[2, 5, 7], [2, 6]], params)
+    assert [(c.token_ids, c.finish_reason) for c in out] == [((EOS,), "stop")] * 2
+    assert out[0].logprobs is not None and out[0].logprobs[0] == pytest.approx(0.0, abs=1e-4)
+    assert len(calls) == 1  # no forward pass after the last sequence stopped
+
+
+def _frequencies(logits: torch.Tensor, params: SamplingParams, draws: int) -> torch.Tensor:
+    ids, _ = sample_next(logits.expand(draws, -1), params)
+    return torch.bincount(ids, minlength=logits.shape[-1]).double() / draws
+
+
+def test_sampler_draws_from_the_temperature_scaled_distribution() -> None:
+    torch.manual_seed(0)
+    logits = torch.tensor([[2.0, 1.0, 0.0, -1.0, -30.0, 0.5]])
+    params = SamplingParams(max_new_tokens=1, temperature=0.7)
+    expected = torch.softmax(logits[0].double() / 0.7, dim=-1)
+    draws = 40_000
+    freq = _frequencies(logits, params, draws)
+    # 5 standard errors of a binomial frequency: fails by chance with probability < 1e-5
+    tolerance = 5 * (expected * (1 - expected) / draws).sqrt() + 1e-9
+    assert ((freq - expected).abs() <= tolerance).all(), (freq, expected)
+    ids, logprobs = sample_next(logits.expand(8, -1), params)
+    assert logprobs is not None
+    torch.testing.assert_close(logprobs, torch.log_softmax(logits / 0.7, dim=-1)[0, ids])
+
+
+def test_top_k_and_top_p_only_draw_from_their_set_renormalised() -> None:
+    torch.manual_seed(0)
+    logits = torch.tensor([[0.4, 0.3, 0.2, 0.1]]).log()  # probabilities 0.4, 0.3, 0.2, 0.1
+    top_k = _frequencies(logits, SamplingParams(max_new_tokens=1, top_k=2), 20_000)
+    # top_p = 0.5: 0.4 < 0.5 so the second id is needed too; 0.4 + 0.3 reaches it
+    top_p = _frequencies(logits, SamplingParams(max_new_tokens=1, top_p=0.5), 20_000)
+    for freq in (top_k, top_p):
+        assert freq[2:].sum() == 0
+        assert abs(freq[0] - 0.4 / 0.7) < 0.02
+    greedy, _ = sample_next(logits, SamplingParams(max_new_tokens=1, temperature=0.0))
+    assert greedy.tolist() == [0]
 
 
 @pytest.mark.skipif(HAS_VLLM, reason="vllm is installed: the missing-dependency path cannot run")
