@@ -20,6 +20,7 @@ Host protocol: 4-byte big-endian length + JSON, both directions, on stdin/stdout
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import select
@@ -620,6 +621,10 @@ def main() -> None:
     cfg["privileged"] = os.geteuid() == 0 and cfg.get("oracle_uid") is not None
     sys.set_int_max_str_digits(0)
     warm_up()
+    # Forked oracles and the zygote share these pages; frozen, no collection in a child walks
+    # (and so copies) them.
+    gc.collect()
+    gc.freeze()
     host_in, host_out = os.dup(0), os.dup(1)
     null = os.open(os.devnull, os.O_RDWR)
     os.dup2(null, 0)
