@@ -8,6 +8,7 @@ pool heals itself; no container outlives its owner for long.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -144,7 +145,32 @@ def _engine_answers() -> bool:
     return done.returncode == 0
 
 
+def _leftover_containerd() -> list[int]:
+    """containerd processes that a stopped dockerd started and left (they hold its socket)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if (
+            cmdline
+            and cmdline[0].endswith(b"containerd")
+            and b"/var/run/docker/containerd/containerd.toml" in cmdline
+        ):
+            found.append(int(entry.name))
+    return found
+
+
 def _start_dockerd(argv: list[str], env: dict[str, str], cwd: str) -> None:
+    # A dockerd stopped by SIGTERM may leave its managed containerd behind for a moment; a new
+    # dockerd that starts meanwhile cannot reach it and gives up. Wait for it, then end it.
+    wait_until(lambda: not _leftover_containerd(), 15, 0.2)
+    for pid in _leftover_containerd():
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
     with open("/var/log/dockerd.log", "ab") as log:
         subprocess.Popen(
             argv,
@@ -172,11 +198,19 @@ def dockerd() -> Iterator[tuple[int, list[str], dict[str, str], str]]:
         yield found
     finally:
         _, argv, env, cwd = found
-        if _dockerd() is None:
-            _start_dockerd(argv, env, cwd)
-        assert wait_until(_engine_answers, 60, 0.5), "dockerd did not come back"
+        for _attempt in range(3):
+            if _dockerd() is None:
+                _start_dockerd(argv, env, cwd)
+            if wait_until(_engine_answers, 60, 0.5):
+                break
+            stuck = _dockerd()  # started but not answering: end it and try again
+            if stuck is not None:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(stuck[0], signal.SIGKILL)
+        assert _engine_answers(), "dockerd did not come back"
 
 
+@pytest.mark.disruptive
 def test_daemon_restarted_mid_batch(
     dockerd: tuple[int, list[str], dict[str, str], str],
     fresh_sandbox: Callable[..., Sandbox],
