@@ -25,32 +25,15 @@ from tasks import eval_cli as samples_cli
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--suite", required=True, help="suite name, suite file (.jsonl[.gz]) or FORMAT:FILE"
-    )
+    samples_cli.add_common_arguments(parser)
     source = parser.add_mutually_exclusive_group(required=True)
-    source.add_argument(
-        "--samples",
-        help="JSONL of {task_id, completion | solution | files}; completions of HumanEval-like "
-        "tasks continue the prompt",
-    )
+    source.add_argument("--samples", help=samples_cli.SAMPLES_HELP)
     source.add_argument(
         "--model",
         help="HF path or id, .gguf file, 'default' (SmolLM2-135M-Instruct), or a codegym "
         "run/checkpoint folder",
     )
-    parser.add_argument("--out", required=True, help="results JSONL")
-    parser.add_argument("--sandbox", default="docker", help="sandbox backend (docker | local)")
-    parser.add_argument("--k", default="1,10,100", help="pass@k values (default: 1,10,100)")
-    parser.add_argument("--split", choices=("train", "test"), help="only tasks of this split")
-    parser.add_argument("--seed", type=int, default=0, help="seed of sampling and of the interval")
-    group = parser.add_argument_group("with --samples")
-    group.add_argument(
-        "--batch-size", type=int, default=64, help="samples per run_many call (and per fsync)"
-    )
-    group.add_argument(
-        "--overwrite", action="store_true", help="start over instead of resuming --out"
-    )
+    samples_cli.add_samples_options(parser.add_argument_group("with --samples"))
     group = parser.add_argument_group("with --model")
     group.add_argument("--n-samples", type=int, default=1, help="samples per task (default 1)")
     group.add_argument(

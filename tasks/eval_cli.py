@@ -28,26 +28,38 @@ from tasks.registry import load_tasks
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_common_arguments(parser)
+    parser.add_argument("--samples", required=True, help=SAMPLES_HELP)
+    add_samples_options(parser)
+
+
+SAMPLES_HELP = (
+    "JSONL of {task_id, completion | solution | files}; completions of HumanEval-like "
+    "tasks continue the prompt"
+)
+
+
+def add_common_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options every form of ``codegym eval`` takes (`grpo_agent.eval_cli` adds --model)."""
     parser.add_argument(
         "--suite", required=True, help="suite name, suite file (.jsonl[.gz]) or FORMAT:FILE"
     )
-    parser.add_argument(
-        "--samples",
-        required=True,
-        help="JSONL of {task_id, completion | solution | files}; completions of HumanEval-like "
-        "tasks continue the prompt",
-    )
-    parser.add_argument("--out", required=True, help="results JSONL (resumed if it exists)")
+    parser.add_argument("--out", required=True, help="results JSONL")
     parser.add_argument("--sandbox", default="docker", help="sandbox backend (docker | local)")
     parser.add_argument("--k", default="1,10,100", help="pass@k values (default: 1,10,100)")
     parser.add_argument("--split", choices=("train", "test"), help="only tasks of this split")
+    parser.add_argument(
+        "--seed", type=int, default=0, help="seed of the bootstrap interval (and of sampling)"
+    )
+
+
+def add_samples_options(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
     parser.add_argument(
         "--batch-size", type=int, default=64, help="samples per run_many call (and per fsync)"
     )
     parser.add_argument(
         "--overwrite", action="store_true", help="start over instead of resuming --out"
     )
-    parser.add_argument("--seed", type=int, default=0, help="seed of the bootstrap interval")
 
 
 def run(args: argparse.Namespace) -> int:

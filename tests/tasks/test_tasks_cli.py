@@ -14,7 +14,7 @@ from types import ModuleType
 import pytest
 
 from sandbox.base import IOTest
-from tasks import cli, eval_cli
+from tasks import cli
 from tasks.io import dump_suite
 from tasks.loaders import load_humaneval
 from tasks.schema import Task
@@ -27,6 +27,13 @@ def _main(module: ModuleType, *argv: str) -> int:
     parser = argparse.ArgumentParser()
     module.add_arguments(parser)
     return module.run(parser.parse_args(list(argv)))
+
+
+def _codegym(*argv: str) -> int:
+    """The `codegym` command itself, so the wiring of its subcommands is tested too."""
+    from grpo_agent.cli import main
+
+    return main(list(argv))
 
 
 def test_list_and_show(capsys: pytest.CaptureFixture[str]) -> None:
@@ -123,7 +130,7 @@ def test_eval_scores_resumes_and_summarises(
     out = tmp_path / "results.jsonl"
     suite = f"humaneval:{FIXTURES / 'humaneval_mini.jsonl.gz'}"
     argv = ["--suite", suite, "--samples", str(samples), "--out", str(out), "--sandbox", "local"]
-    assert _main(eval_cli, *argv, "--k", "1,2,5", "--batch-size", "3") == 0
+    assert _codegym("eval", *argv, "--k", "1,2,5", "--batch-size", "3") == 0
     printed = capsys.readouterr().out
     results = [json.loads(line) for line in out.read_text().splitlines()]
     assert [r["passed"] for r in results] == [True, False, False, True]
@@ -133,7 +140,7 @@ def test_eval_scores_resumes_and_summarises(
     assert "pass@1    0.5000" in printed and "pass@2    1.0000" in printed
     assert "pass@{5} skipped" in printed and "failed 2, passed 2" in printed
 
-    assert _main(eval_cli, *argv, "--k", "1") == 0  # everything is on disk: nothing re-run
+    assert _codegym("eval", *argv, "--k", "1") == 0  # everything is on disk: nothing re-run
     assert "resuming: 4 of 4" in capsys.readouterr().out
     assert [json.loads(line) for line in out.read_text().splitlines()] == results
 
@@ -142,7 +149,7 @@ def test_eval_bad_input_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[st
     samples = tmp_path / "samples.jsonl"
     samples.write_text('{"task_id": "HumanEval/0"}\n')
     argv = ["--suite", "humaneval", "--samples", str(samples), "--out", str(tmp_path / "o.jsonl")]
-    assert _main(eval_cli, *argv) == 2
+    assert _codegym("eval", *argv) == 2
     assert "samples.jsonl:1" in capsys.readouterr().err
-    assert _main(eval_cli, "--suite", "humaneva", "--samples", str(samples), "--out", "x") == 2
+    assert _codegym("eval", "--suite", "humaneva", "--samples", str(samples), "--out", "x") == 2
     assert "Did you mean 'humaneval'" in capsys.readouterr().err
