@@ -216,3 +216,12 @@ def test_local_backend_runs_the_same_harness() -> None:
             ]
         )
     assert ok.passed and not bad.passed and io.passed
+
+
+def test_pool_spreads_over_several_engine_urls() -> None:
+    url = "unix:///var/run/docker.sock"
+    with make_sandbox("docker", pool_size=2, hosts=[url, url]) as sb:
+        assert len(sb.clients) == 2  # one client per URL; slot i uses client i % 2
+        res = sb.run_many([fn(ADD, CallTest((i, 1), i + 1)) for i in range(4)])
+    assert all(r.passed for r in res)
+    assert len({r.worker for r in res}) == 2  # both slots served
