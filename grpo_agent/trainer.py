@@ -33,7 +33,7 @@ from grpo_agent.generation.base import Generator, SamplingParams
 from grpo_agent.logprobs import disable_dropout, token_logprobs
 from grpo_agent.loss import microbatch_weight, policy_loss
 from grpo_agent.metrics import MetricsLogger, trajectory_metrics
-from grpo_agent.models import load_policy, make_reference, resolve_model
+from grpo_agent.models import load_policy, make_reference, resolve_model, stop_token_ids
 from grpo_agent.optim import build_optimizer
 from grpo_agent.rollout import EnvFactory, RolloutEngine, RolloutSettings
 from grpo_agent.sampler import TaskSampler
@@ -112,14 +112,12 @@ class Trainer:
         self.pad_token_id = int(
             tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
         )
-        eos = getattr(getattr(self.model, "generation_config", None), "eos_token_id", None)
-        stop_ids = {tokenizer.eos_token_id, *(eos if isinstance(eos, list) else [eos])}
         self.sampling = SamplingParams(
             max_new_tokens=config.max_new_tokens,
             temperature=config.temperature,
             top_p=config.top_p,
             top_k=config.top_k,
-            stop_token_ids=tuple(sorted(int(i) for i in stop_ids if i is not None)),
+            stop_token_ids=stop_token_ids(self.model, tokenizer),
             # The learner recomputes every log-prob it uses (fp32, same weights), so the sampler's
             # would go unread (and vLLM's come from other kernels than the learner's).
             logprobs=False,
