@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tasks.evaluate import summarize
+from tasks.evaluate import summarize, task_counts
 from tasks.metrics import Interval, bootstrap_ci
 
 __all__ = ["Comparison", "compare", "write_report"]
@@ -35,14 +35,7 @@ class Comparison:
 
 def _per_task(rows: Sequence[Mapping[str, Any]]) -> dict[str, float]:
     """pass@1 of each task: the share of its samples that passed (infra errors left out)."""
-    counts: dict[str, list[int]] = {}
-    for row in rows:
-        if row["status"] == "infra_error":
-            continue
-        n_c = counts.setdefault(str(row["task_id"]), [0, 0])
-        n_c[0] += 1
-        n_c[1] += bool(row["passed"])
-    return {task: c / n for task, (n, c) in counts.items()}
+    return {task: c / n for task, (n, c) in task_counts(rows).items()}
 
 
 def compare(

@@ -265,6 +265,18 @@ class Summary:
     infra_errors: int
 
 
+def task_counts(rows: Sequence[Mapping[str, Any]]) -> dict[str, tuple[int, int]]:
+    """(n samples, c passed) per task id; infrastructure errors are left out of n."""
+    counts: dict[str, list[int]] = {}
+    for row in rows:
+        if row["status"] == Status.INFRA_ERROR.value:
+            continue
+        n_c = counts.setdefault(str(row["task_id"]), [0, 0])
+        n_c[0] += 1
+        n_c[1] += bool(row["passed"])
+    return {task: (n, c) for task, (n, c) in counts.items()}
+
+
 def summarize(
     rows: Sequence[Mapping[str, Any]], ks: Sequence[int], *, resamples: int = 2000, seed: int = 0
 ) -> Summary:
@@ -274,14 +286,8 @@ def summarize(
     left out of n, never scored as failures.
     """
     statuses = Counter(str(r["status"]) for r in rows)
-    counts: dict[str, list[int]] = {}
-    for row in rows:
-        if row["status"] == Status.INFRA_ERROR.value:
-            continue
-        n_c = counts.setdefault(row["task_id"], [0, 0])
-        n_c[0] += 1
-        n_c[1] += bool(row["passed"])
-    pairs = [(n, c) for n, c in counts.values()]
+    counts = task_counts(rows)
+    pairs = list(counts.values())
     estimates: dict[int, Interval] = {}
     skipped = []
     for k in ks:
