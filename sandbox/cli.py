@@ -21,11 +21,14 @@ from sandbox.errors import SandboxError
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     sub = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
-    up = sub.add_parser("up", help="make sure the engine answers and the image exists")
+    up = sub.add_parser(
+        "up",
+        help="make sure the engine answers (as root: start an installed dockerd) and the image exists",
+    )
     up.add_argument(
         "--install",
         action="store_true",
-        help="if no engine answers and we are root on Debian/Ubuntu: install docker.io, start dockerd",
+        help="also install docker.io and mmdebstrap with apt when missing (root, Debian/Ubuntu)",
     )
     build = sub.add_parser("build", help="build the sandbox image")
     build.add_argument(

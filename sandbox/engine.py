@@ -1,9 +1,9 @@
-"""Making sure a Docker engine answers: detect, and on request install and start one.
+"""Making sure a Docker engine answers: detect, start, and on request install one.
 
-`ensure_engine(install=True)` is what ``make test`` and ``codegym sandbox up --install`` use on
-a fresh Debian/Ubuntu machine where we are root: it installs ``docker.io`` (and ``mmdebstrap``,
-for building the image without a registry) with apt, starts ``dockerd`` in the background and
-waits until it answers. Anywhere else it says exactly what to do instead.
+As root, `ensure_engine` starts an installed but stopped ``dockerd`` in the background and waits
+until it answers. With ``install=True`` (what ``make test`` and ``codegym sandbox up --install``
+use on a fresh Debian/Ubuntu machine) it first installs ``docker.io`` (and ``mmdebstrap``, for
+building the image without a registry) with apt. Anywhere else it says exactly what to do.
 """
 
 from __future__ import annotations
@@ -43,11 +43,12 @@ def ensure_engine(
             f"DOCKER_HOST={os.environ['DOCKER_HOST']} does not answer; start that engine or "
             "unset DOCKER_HOST to use the local one"
         )
-    can_manage = os.geteuid() == 0 and shutil.which("apt-get") is not None
-    if not install or not can_manage:
+    root = os.geteuid() == 0
+    can_install = install and root and shutil.which("apt-get") is not None
+    if not root or (shutil.which("dockerd") is None and not can_install):
         how = (
             "run `codegym sandbox up --install` (installs docker.io and starts dockerd)"
-            if can_manage
+            if root and shutil.which("apt-get") is not None
             else "start it (`sudo systemctl start docker`, or `sudo dockerd &`), or install "
             "Docker (https://docs.docker.com/engine/install/); make sure your user can reach "
             "/var/run/docker.sock (`sudo usermod -aG docker $USER`)"
@@ -58,7 +59,7 @@ def ensure_engine(
         for p, exe in (("docker.io", "dockerd"), ("mmdebstrap", "mmdebstrap"))
         if shutil.which(exe) is None
     ]
-    if missing:
+    if missing and can_install:
         say(f"installing {' '.join(missing)} with apt-get ...")
         env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
         for cmd in (["apt-get", "update", "-q"], ["apt-get", "install", "-y", "-q", *missing]):
