@@ -6,6 +6,8 @@ them comes from the rows and metrics handed in, so the report says what the run 
 - pass@1 before and after with 95% percentile-bootstrap intervals over tasks, and the gain
   with a *paired* bootstrap interval (tasks resampled together, before and after), which is
   the interval that says whether training helped on these tasks;
+- the same for the share of each sample's tests that passed (partial credit), which moves
+  long before pass@1 does for a weak model;
 - the mean training reward per step with its spread, and the parts of the reward
   (``reward/<part>`` metrics), as a plot;
 - wall-clock time of each phase and the full config.
@@ -18,10 +20,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sandbox.base import Status
 from tasks.evaluate import summarize, task_counts
 from tasks.metrics import Interval, bootstrap_ci
 
-__all__ = ["Comparison", "compare", "write_report"]
+__all__ = ["Comparison", "compare", "compare_test_share", "write_report"]
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,54 @@ def compare(
         gain=bootstrap_ci(gains, seed=seed),
         tasks=len(common),
     )
+
+
+def _test_share_per_task(rows: Sequence[Mapping[str, Any]]) -> dict[str, float]:
+    """Mean over a task's samples of tests passed / tests run (infra errors left out; a sample
+    that ran no test, e.g. one that did not compile, counts 0)."""
+    sums: dict[str, list[float]] = {}
+    for row in rows:
+        if row["status"] == Status.INFRA_ERROR.value:
+            continue
+        total = int(row.get("tests_total") or 0)
+        share = int(row.get("tests_passed") or 0) / total if total else 0.0
+        acc = sums.setdefault(str(row["task_id"]), [0.0, 0.0])
+        acc[0] += share
+        acc[1] += 1
+    return {task: total / n for task, (total, n) in sums.items()}
+
+
+def compare_test_share(
+    before: Sequence[Mapping[str, Any]], after: Sequence[Mapping[str, Any]], *, seed: int = 0
+) -> Comparison:
+    """Share of tests passed before/after with bootstrap intervals, and the paired gain."""
+    b, a = _test_share_per_task(before), _test_share_per_task(after)
+    common = sorted(set(b) & set(a))
+    if not common:
+        raise ValueError("the two evaluations share no task")
+    return Comparison(
+        before=bootstrap_ci([b[t] for t in b], seed=seed),
+        after=bootstrap_ci([a[t] for t in a], seed=seed),
+        gain=bootstrap_ci([a[t] - b[t] for t in common], seed=seed),
+        tasks=len(common),
+    )
+
+
+def _rows(cmp: Comparison, unit: str) -> list[str]:
+    return [
+        f"| before training | {100 * cmp.before.estimate:.1f}% | "
+        f"[{100 * cmp.before.low:.1f}, {100 * cmp.before.high:.1f}] |",
+        f"| after training | {100 * cmp.after.estimate:.1f}% | "
+        f"[{100 * cmp.after.low:.1f}, {100 * cmp.after.high:.1f}] |",
+        f"| gain ({unit}) | {100 * cmp.gain.estimate:+.1f} | "
+        f"[{100 * cmp.gain.low:+.1f}, {100 * cmp.gain.high:+.1f}] |",
+    ]
+
+
+def _verdict(cmp: Comparison) -> str:
+    if cmp.gain.low > 0 or cmp.gain.high < 0:
+        return "the 95% interval of the gain excludes zero"
+    return "the 95% interval of the gain includes zero: no change shown on this evaluation"
 
 
 def _plot(history: Sequence[Mapping[str, float]], path: Path) -> bool:
@@ -109,13 +160,8 @@ def write_report(
     run_dir = Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
     cmp = compare(before, after, seed=seed)
+    share = compare_test_share(before, after, seed=seed)
     plotted = _plot(history, run_dir / "curves.png")
-    excludes_zero = cmp.gain.low > 0 or cmp.gain.high < 0
-    verdict = (
-        "the 95% interval of the gain excludes zero"
-        if excludes_zero
-        else "the 95% interval of the gain includes zero: no change shown on this evaluation"
-    )
     last = history[-1] if history else {}
     lines = [
         f"# {title}",
@@ -129,14 +175,18 @@ def write_report(
         "",
         "| | pass@1 | 95% CI |",
         "|---|---|---|",
-        f"| before training | {100 * cmp.before.estimate:.1f}% | "
-        f"[{100 * cmp.before.low:.1f}, {100 * cmp.before.high:.1f}] |",
-        f"| after training | {100 * cmp.after.estimate:.1f}% | "
-        f"[{100 * cmp.after.low:.1f}, {100 * cmp.after.high:.1f}] |",
-        f"| gain (points) | {100 * cmp.gain.estimate:+.1f} | "
-        f"[{100 * cmp.gain.low:+.1f}, {100 * cmp.gain.high:+.1f}] |",
+        *_rows(cmp, "points"),
         "",
-        f"Verdict: {verdict}.",
+        f"Verdict: {_verdict(cmp)}.",
+        "",
+        "Share of the hidden tests passed (per sample, averaged per task; a sample that does not "
+        "compile counts 0), same samples and intervals:",
+        "",
+        "| | tests passed | 95% CI |",
+        "|---|---|---|",
+        *_rows(share, "points"),
+        "",
+        f"Verdict: {_verdict(share)}.",
         "",
         "## Training",
         "",

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from grpo_agent.report import compare, write_report
+from grpo_agent.report import compare, compare_test_share, write_report
 
 
 def rows(passed: dict[str, list[bool]], status_fail: str = "failed") -> list[dict]:
@@ -38,6 +38,26 @@ def test_compare_uses_sample_shares_and_ignores_infra_errors() -> None:
     assert cmp.gain.estimate == pytest.approx(0.5)
 
 
+def test_test_share_counts_partial_credit_and_pairs_tasks() -> None:
+    def row(task: str, passed: int, total: int, status: str = "failed") -> dict:
+        return {"task_id": task, "passed": passed == total > 0, "status": status,
+                "tests_passed": passed, "tests_total": total}  # fmt: skip
+
+    before = [row("a", 0, 0, "compile_error"), row("a", 1, 4), row("b", 0, 5)]
+    after = [
+        row("a", 2, 4),
+        row("a", 4, 4, "passed"),
+        row("b", 1, 5),
+        row("b", 0, 0, "infra_error"),
+    ]
+    share = compare_test_share(before, after)
+    assert share.tasks == 2
+    assert share.before.estimate == pytest.approx((0.125 + 0.0) / 2)  # a: (0 + 1/4) / 2
+    assert share.after.estimate == pytest.approx((0.75 + 0.2) / 2)  # b's infra error left out
+    assert share.gain.estimate == pytest.approx(((0.75 - 0.125) + 0.2) / 2)
+    assert 0 < share.gain.low <= share.gain.estimate <= share.gain.high
+
+
 def test_compare_needs_common_tasks() -> None:
     with pytest.raises(ValueError, match="no task"):
         compare(rows({"a": [True]}), rows({"b": [True]}))
@@ -66,6 +86,8 @@ def test_write_report(tmp_path: Path) -> None:
     assert "| before training | 33.3% |" in text
     assert "| after training | 100.0% |" in text
     assert "| gain (points) | +66.7 |" in text
+    assert "| | tests passed | 95% CI |" in text  # rows without test counts: shares of 0
+    assert text.count("| before training | 0.0% | [0.0, 0.0] |") == 1
     assert "| compile_error | 2 | 0 |" in text
     assert "5 steps. Last step: reward 0.500" in text
     assert "| training | 12 |" in text and "name: t" in text
