@@ -45,15 +45,19 @@ def compare(
     before: Sequence[Mapping[str, Any]], after: Sequence[Mapping[str, Any]], *, seed: int = 0
 ) -> Comparison:
     """pass@1 before/after with bootstrap intervals, and the paired gain."""
-    b, a = _per_task(before), _per_task(after)
-    common = sorted(set(b) & set(a))
+    return _paired(_per_task(before), _per_task(after), seed=seed)
+
+
+def _paired(before: Mapping[str, float], after: Mapping[str, float], *, seed: int) -> Comparison:
+    """Intervals of two per-task measures over all their tasks, and of the gain over the tasks
+    they share (each task's before and after resampled together)."""
+    common = sorted(set(before) & set(after))
     if not common:
         raise ValueError("the two evaluations share no task")
-    gains = [a[t] - b[t] for t in common]
     return Comparison(
-        before=summarize(before, [1], seed=seed).pass_at_k[1],
-        after=summarize(after, [1], seed=seed).pass_at_k[1],
-        gain=bootstrap_ci(gains, seed=seed),
+        before=bootstrap_ci(list(before.values()), seed=seed),
+        after=bootstrap_ci(list(after.values()), seed=seed),
+        gain=bootstrap_ci([after[t] - before[t] for t in common], seed=seed),
         tasks=len(common),
     )
 
@@ -77,16 +81,7 @@ def compare_test_share(
     before: Sequence[Mapping[str, Any]], after: Sequence[Mapping[str, Any]], *, seed: int = 0
 ) -> Comparison:
     """Share of tests passed before/after with bootstrap intervals, and the paired gain."""
-    b, a = _test_share_per_task(before), _test_share_per_task(after)
-    common = sorted(set(b) & set(a))
-    if not common:
-        raise ValueError("the two evaluations share no task")
-    return Comparison(
-        before=bootstrap_ci([b[t] for t in b], seed=seed),
-        after=bootstrap_ci([a[t] for t in a], seed=seed),
-        gain=bootstrap_ci([a[t] - b[t] for t in common], seed=seed),
-        tasks=len(common),
-    )
+    return _paired(_test_share_per_task(before), _test_share_per_task(after), seed=seed)
 
 
 def _rows(cmp: Comparison, unit: str) -> list[str]:
