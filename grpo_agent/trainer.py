@@ -284,6 +284,11 @@ class Trainer:
                     bar.set_postfix(
                         reward=f"{metrics['reward/mean']:.3f}", kl=f"{metrics['loss/kl']:.4f}"
                     )
+                    if bar.disable and self.step % config.log_every == 0:
+                        # No terminal (a log file, CI): one line per logged step instead.
+                        print(
+                            _progress_line(config, self.step, metrics), file=sys.stderr, flush=True
+                        )
 
                     # checkpoint
                     if (
@@ -533,3 +538,14 @@ def _in_main_thread() -> bool:
 def _peak_rss_mb() -> float:
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return peak / 2**20 if sys.platform == "darwin" else peak / 1024
+
+
+def _progress_line(config: GRPOConfig, step: int, metrics: Mapping[str, float]) -> str:
+    nan = float("nan")
+    return (
+        f"[{config.name}] step {step}/{config.max_steps}  "
+        f"reward {metrics.get('reward/mean', nan):.3f}  "
+        f"pass {metrics.get('reward/pass_rate', nan):.3f}  "
+        f"kl {metrics.get('loss/kl', nan):.4f}  "
+        f"{metrics.get('perf/step_seconds', nan):.1f} s/step"
+    )

@@ -111,12 +111,18 @@ def test_interrupted_and_resumed_run_equals_an_uninterrupted_one(tmp_path: Path)
     assert [json.loads(line)["step"] for line in lines] == [1, 2, 3, 4, 5, 6]
 
 
-def test_run_folder_holds_config_metrics_and_checkpoints(tmp_path: Path) -> None:
+def test_run_folder_holds_config_metrics_and_checkpoints(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     t = trainer(
         config(tmp_path, max_steps=2, save_every=1, keep_checkpoints=1, dynamic_sampling=True)
     )
     t.train()
     t.close()
+    # stderr is not a terminal here: no progress bar, one line per step instead
+    lines = [ln for ln in capsys.readouterr().err.splitlines() if ln.startswith("[run] step")]
+    assert [ln.split()[2] for ln in lines] == ["1/2", "2/2"]
+    assert all(" reward " in ln and " kl " in ln and ln.endswith(" s/step") for ln in lines)
     run = tmp_path / "run"
     saved = yaml.safe_load((run / "config.yaml").read_text())
     assert (
