@@ -19,7 +19,7 @@ from torch import nn
 
 from grpo_agent.generation.base import Generator, SamplingParams
 from grpo_agent.generation.hf import TransformersGenerator
-from grpo_agent.models import stop_token_ids
+from grpo_agent.models import pad_token_id, stop_token_ids
 from grpo_agent.rollout import RolloutEngine, RolloutSettings
 from grpo_agent.trajectory import Trajectory
 from sandbox.base import Sandbox
@@ -85,11 +85,8 @@ def evaluate_policy(
     model.eval()
     owns_generator = generator is None
     if generator is None:
-        pad = tokenizer.pad_token_id
         generator = TransformersGenerator(
-            model,
-            pad_token_id=int(pad if pad is not None else tokenizer.eos_token_id),
-            batch_size=settings.generation_batch_size,
+            model, pad_token_id=pad_token_id(tokenizer), batch_size=settings.generation_batch_size
         )
     sampling = SamplingParams(
         max_new_tokens=settings.max_new_tokens,

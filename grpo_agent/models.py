@@ -26,6 +26,7 @@ __all__ = [
     "load_policy",
     "make_reference",
     "resolve_model",
+    "pad_token_id",
     "stop_token_ids",
 ]
 
@@ -136,6 +137,13 @@ def load_policy(config: GRPOConfig, device: torch.device) -> tuple[nn.Module, An
     if config.lora_r > 0:
         model = _wrap_lora(model, config)
     return model, tokenizer
+
+
+def pad_token_id(tokenizer: Any) -> int:
+    """The id used for padding: the tokenizer's pad id, else its eos (positions, not ids, tell
+    padding apart, so sharing the eos id is safe)."""
+    pad = tokenizer.pad_token_id
+    return int(pad if pad is not None else tokenizer.eos_token_id)
 
 
 def stop_token_ids(model: nn.Module, tokenizer: Any) -> tuple[int, ...]:

@@ -33,7 +33,13 @@ from grpo_agent.generation.base import Generator, SamplingParams
 from grpo_agent.logprobs import disable_dropout, token_logprobs
 from grpo_agent.loss import microbatch_weight, policy_loss
 from grpo_agent.metrics import MetricsLogger, trajectory_metrics
-from grpo_agent.models import load_policy, make_reference, resolve_model, stop_token_ids
+from grpo_agent.models import (
+    load_policy,
+    make_reference,
+    pad_token_id,
+    resolve_model,
+    stop_token_ids,
+)
 from grpo_agent.optim import build_optimizer
 from grpo_agent.rollout import EnvFactory, RolloutEngine, RolloutSettings
 from grpo_agent.sampler import TaskSampler
@@ -108,10 +114,8 @@ class Trainer:
         self.sampler = TaskSampler(
             list(tasks or config.task_ids or self._env_tasks()), seed=config.seed
         )
+        self.pad_token_id = pad_token_id(tokenizer)
         self.generator = generator or self._default_generator()
-        self.pad_token_id = int(
-            tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
-        )
         self.sampling = SamplingParams(
             max_new_tokens=config.max_new_tokens,
             temperature=config.temperature,
@@ -196,10 +200,9 @@ class Trainer:
             )
         from grpo_agent.generation.hf import TransformersGenerator
 
-        pad = self.tokenizer.pad_token_id
         return TransformersGenerator(
             self.model,
-            pad_token_id=int(pad if pad is not None else self.tokenizer.eos_token_id),
+            pad_token_id=self.pad_token_id,
             batch_size=self.config.generation_batch_size,
         )
 
