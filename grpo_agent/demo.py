@@ -6,8 +6,9 @@
 2. evaluate it on the held-out split (``eval_suite`` / ``eval_split`` / ``eval_limit``);
 3. train it with GRPO on the train split, rewards from the Docker sandbox;
 4. evaluate it again on the same held-out tasks;
-5. write ``<run_dir>/report.md`` (pass@1 before/after with 95% intervals and the paired gain,
-   the reward curve and its parts as ``curves.png``, timings, the config) and print its path.
+5. write ``<run_dir>/report.md`` (pass@1 and the share of tests passed, before/after with 95%
+   intervals and the paired gains, the reward curve and its parts as ``curves.png``, timings,
+   the config) and print its path.
 
 The evaluation rows are kept next to the report (``eval_before.jsonl``, ``eval_after.jsonl``).
 """
@@ -27,17 +28,9 @@ DEFAULT_CONFIG = "configs/demo.yaml"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--config", "-c", default=DEFAULT_CONFIG, help=f"YAML run config (default {DEFAULT_CONFIG})"
-    )
-    parser.add_argument(
-        "--set",
-        dest="overrides",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="override a config field; VALUE is read as YAML",
-    )
+    from grpo_agent.train_cli import add_config_arguments
+
+    add_config_arguments(parser, default=DEFAULT_CONFIG)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -11,11 +11,14 @@ import argparse
 import dataclasses
 import sys
 
-__all__ = ["add_arguments", "run"]
+__all__ = ["add_arguments", "add_config_arguments", "run"]
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--config", "-c", help="YAML run config (see configs/)")
+def add_config_arguments(parser: argparse.ArgumentParser, *, default: str | None = None) -> None:
+    """``--config`` and the repeatable ``--set KEY=VALUE`` (into ``args.overrides``), as every
+    command that builds a `GRPOConfig` takes them."""
+    where = f"default {default}" if default else "see configs/"
+    parser.add_argument("--config", "-c", default=default, help=f"YAML run config ({where})")
     parser.add_argument(
         "--set",
         dest="overrides",
@@ -24,6 +27,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="KEY=VALUE",
         help="override a config field; VALUE is read as YAML (1e-6, true, [a, b], {k: v})",
     )
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_config_arguments(parser)
     parser.add_argument(
         "--resume", action="store_true", help="continue from the newest checkpoint of the run"
     )
