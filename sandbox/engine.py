@@ -44,11 +44,11 @@ def ensure_engine(
             "unset DOCKER_HOST to use the local one"
         )
     root = os.geteuid() == 0
-    can_install = install and root and shutil.which("apt-get") is not None
-    if not root or (shutil.which("dockerd") is None and not can_install):
+    apt = root and shutil.which("apt-get") is not None
+    if not root or (shutil.which("dockerd") is None and not (install and apt)):
         how = (
             "run `codegym sandbox up --install` (installs docker.io and starts dockerd)"
-            if root and shutil.which("apt-get") is not None
+            if apt
             else "start it (`sudo systemctl start docker`, or `sudo dockerd &`), or install "
             "Docker (https://docs.docker.com/engine/install/); make sure your user can reach "
             "/var/run/docker.sock (`sudo usermod -aG docker $USER`)"
@@ -59,7 +59,7 @@ def ensure_engine(
         for p, exe in (("docker.io", "dockerd"), ("mmdebstrap", "mmdebstrap"))
         if shutil.which(exe) is None
     ]
-    if missing and can_install:
+    if missing and install and apt:
         say(f"installing {' '.join(missing)} with apt-get ...")
         env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
         for cmd in (["apt-get", "update", "-q"], ["apt-get", "install", "-y", "-q", *missing]):
