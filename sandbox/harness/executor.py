@@ -256,7 +256,7 @@ class Executor:
                 os.close(fd)
             theirs.close()
         try:
-            Channel(mine, cap=0).send(job)
+            Channel(mine.fileno(), cap=0).send(job)
         except OSError:
             pass  # the worker died at once; its exit status tells why
         mine.close()
@@ -289,6 +289,14 @@ class Executor:
             for fd in (null, out_w, err_w):
                 os.close(fd)
             worker_end.close()
+        # The worker's job goes from here, not from the oracle: the executor's pages for this
+        # are warm, a freshly forked oracle's are not.
+        job = {k: req[k] for k in ("source", "entry_point")}
+        job["files"] = req.get("files", {})
+        try:
+            Channel(oracle_end.fileno(), cap=0).send(job)
+        except OSError:
+            pass  # the worker died at once; the oracle sees it gone
         if req.get("test_script"):
             try:
                 compile_tests(req)  # in the executor, so that the oracle inherits the code

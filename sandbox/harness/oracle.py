@@ -35,9 +35,10 @@ def oracle_main(cfg: dict, req: dict, chan_sock: socket.socket, result_fd: int) 
         set_limits(oracle_limits, memory_mb=max(1024, limits["memory_mb"]), nproc=cfg["privileged"])
         sys.set_int_max_str_digits(0)
         proxy = CandidateProxy(
-            Channel(chan_sock, cap=limits["output_bytes"] + MSG_CAP_MIN), limits["test_timeout_s"]
+            Channel(chan_sock.fileno(), cap=limits["output_bytes"] + MSG_CAP_MIN),
+            limits["test_timeout_s"],
         )
-        result["load"] = proxy.load(req)
+        result["load"] = proxy.load()
         if result["load"] is None:
             if req.get("tests"):
                 run_call_tests(req, proxy, result["tests"])
@@ -72,14 +73,8 @@ class CandidateProxy:
     def __init__(self, chan: Channel, timeout: float) -> None:
         self.chan, self.timeout, self.stopped = chan, timeout, None
 
-    def load(self, req: dict) -> dict | None:
-        self.chan.send(
-            {
-                "source": req["source"],
-                "files": req.get("files", {}),
-                "entry_point": req["entry_point"],
-            }
-        )
+    def load(self) -> dict | None:
+        """The candidate's report of loading its module (the executor sent it the job)."""
         reply = self.chan.recv(time.monotonic() + self.timeout)
         if type(reply) is dict and "ok" in reply:
             return None

@@ -6,7 +6,7 @@ from __future__ import annotations
 import builtins
 import json
 import os
-import socket
+import select
 import struct
 import time
 import traceback
@@ -45,14 +45,17 @@ def recv_frame(fd: int) -> object:
 
 
 class Channel:
-    """Length-prefixed JSON messages over a stream socket, with deadlines and a size cap."""
+    """Length-prefixed JSON messages over a stream socket's file descriptor, with deadlines and
+    a size cap. Plain fd reads and writes: a forked worker has no socket object to build."""
 
-    def __init__(self, sock: socket.socket, cap: int) -> None:
-        self.sock, self.cap = sock, cap
+    def __init__(self, fd: int, cap: int) -> None:
+        self.fd, self.cap = fd, cap
 
     def send(self, obj: object) -> None:
-        body = json.dumps(obj, separators=(",", ":")).encode()
-        self.sock.sendall(struct.pack(">I", len(body)) + body)
+        self.send_bytes(json.dumps(obj, separators=(",", ":")).encode())
+
+    def send_bytes(self, body: bytes) -> None:
+        write_all(self.fd, struct.pack(">I", len(body)) + body)
 
     def recv(self, deadline: float | None = None) -> object:
         (n,) = struct.unpack(">I", self._read(4, deadline))
@@ -65,19 +68,16 @@ class Channel:
         while len(buf) < n:
             if deadline is not None:
                 left = deadline - time.monotonic()
-                if left <= 0:
+                if left <= 0 or not select.select([self.fd], [], [], left)[0]:
                     raise CandidateTimeout("the call did not return in time")
-                self.sock.settimeout(left)
             try:
-                chunk = self.sock.recv(min(n - len(buf), 1 << 20))
-            except TimeoutError:
-                raise CandidateTimeout("the call did not return in time") from None
+                chunk = os.read(self.fd, min(n - len(buf), 1 << 20))
             except OSError as exc:
                 raise CandidateGone(f"the candidate process is gone ({exc})") from None
             if not chunk:
                 raise CandidateGone("the candidate process exited")
             buf += chunk
-        return bytes(buf)
+        return buf
 
 
 # The oracle's view of a candidate that stopped answering. BaseException, so that a test's own

@@ -93,9 +93,12 @@ def worker_main(spec: dict, fds: list[int]) -> None:
             flush_exit(0)
         set_limits(spec["limits"], memory_mb=spec["memory_mb"], nproc=spec["nproc"])
         workdir = spec["workdir"]
-        os.makedirs(workdir, mode=0o700, exist_ok=True)
-        os.chdir(workdir)
-        chan = Channel(socket.socket(fileno=3), cap=1 << 30)
+        try:
+            os.chdir(workdir)
+        except FileNotFoundError:  # a request's own directory, below the work root
+            os.mkdir(workdir, 0o700)
+            os.chdir(workdir)
+        chan = Channel(3, cap=1 << 30)
         job = chan.recv()
         for path, text in job.get("files", {}).items():
             write_file(path, text)
@@ -103,10 +106,10 @@ def worker_main(spec: dict, fds: list[int]) -> None:
         if mode == "function":
             serve_calls(chan, job)
         elif mode == "script":
-            chan.sock.close()
+            os.close(3)
             run_script(job)
         else:  # exec
-            chan.sock.close()
+            os.close(3)
             signal.signal(signal.SIGPIPE, signal.SIG_DFL)
             # Programs get a fixed environment; the Python ones (forked, not exec'd) keep the
             # executor's, which holds nothing but the image's defaults.
@@ -164,7 +167,7 @@ def serve_calls(chan: Channel, job: dict) -> None:
     except BaseException as exc:  # noqa: BLE001 - the candidate's import failed, report it
         chan.send({"error": "load", "message": format_exception(exc), "mro": exc_mro(exc)})
         return
-    chan.send({"ok": None})
+    chan.send_bytes(b'{"ok":null}')
     while True:
         try:
             call = chan.recv()
