@@ -194,6 +194,8 @@ class DockerSandbox(WorkerPool):
 
     Args:
         pool_size: containers (each runs one request at a time). Default: CPU cores.
+        pipeline: requests a container may hold at once: the next waits in its input and
+            starts as soon as the previous result is out (1: no pipelining).
         hosts: Docker engine URLs (``unix://``, ``tcp://``, ``ssh://``) to spread the pool over,
             round-robin. Default: the environment's engine (DOCKER_HOST or the local socket).
         image: the sandbox image; default: this version's recipe tag, built when missing.
@@ -220,8 +222,11 @@ class DockerSandbox(WorkerPool):
         shm_mb: int = 16,
         retries: int = 2,
         start_timeout_s: float = 60.0,
+        pipeline: int = 2,
     ) -> None:
-        super().__init__(pool_size=pool_size or os.cpu_count() or 1, retries=retries)
+        super().__init__(
+            pool_size=pool_size or os.cpu_count() or 1, retries=retries, pipeline=pipeline
+        )
         urls: list[str | None] = list(hosts) if hosts else [None]
         self.clients = [connect(url) for url in urls]
         self.image = image or image_mod.default_tag()

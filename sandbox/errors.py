@@ -29,10 +29,12 @@ class ImageError(SandboxError):
 
 
 class WorkerError(SandboxError):
-    """A worker (container + executor) failed. `worker` names it, for the logs."""
+    """A worker (container + executor) failed. `worker` names it, for the logs; `reason` is
+    the message without the name."""
 
     def __init__(self, message: str, *, worker: str = "") -> None:
         super().__init__(f"{message} [worker {worker}]" if worker else message)
+        self.reason = message
         self.worker = worker
 
 

@@ -104,6 +104,7 @@ class LocalSandbox(WorkerPool):
     Args:
         pool_size: executor processes. Default: CPU cores.
         retries: attempts after the first when an executor breaks mid-request.
+        pipeline: requests an executor may hold at once (1: no pipelining).
         quiet: do not emit the not-isolation warning.
     """
 
@@ -113,11 +114,14 @@ class LocalSandbox(WorkerPool):
         pool_size: int | None = None,
         retries: int = 2,
         start_timeout_s: float = 30.0,
+        pipeline: int = 2,
         quiet: bool = False,
     ) -> None:
         if not quiet:
             warnings.warn(WARNING, stacklevel=2)
-        super().__init__(pool_size=pool_size or os.cpu_count() or 1, retries=retries)
+        super().__init__(
+            pool_size=pool_size or os.cpu_count() or 1, retries=retries, pipeline=pipeline
+        )
         self._start_timeout_s = start_timeout_s
         self._fill()
 

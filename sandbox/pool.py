@@ -1,9 +1,15 @@
 """A pool of warm executors shared by the backends: concurrency, retries, replacement, close.
 
-A backend supplies `_start_worker(slot) -> Worker`. The pool hands each request to an idle
-worker; when a worker breaks (its process or container died, the stream closed, it stopped
-answering) it is thrown away, a fresh one takes its slot, and the request is retried. After
-`retries` failed attempts the request's result is `Status.INFRA_ERROR`, never a silent zero.
+A backend supplies `_start_worker(slot) -> Worker`. The pool hands each request to the
+least busy worker; when a worker breaks (its process or container died, the stream closed, it
+stopped answering) it is thrown away, a fresh one takes its slot, and the request is retried.
+After `retries` failed attempts the request's result is `Status.INFRA_ERROR`, never a silent
+zero.
+
+Pipelining: a worker may hold up to `pipeline` requests at once. It still runs them one after
+the other; the next one waits in its input, so the executor starts it the moment the previous
+result is out instead of idling for a round trip through the engine. A request is only queued
+behind a busy worker when no worker is idle.
 """
 
 from __future__ import annotations
@@ -11,7 +17,6 @@ from __future__ import annotations
 import atexit
 import logging
 import os
-import queue
 import signal
 import threading
 import time
@@ -41,15 +46,25 @@ class Worker(Protocol):
 class WorkerPool:
     """Base of the pooled backends. Thread-safe; `run_many` keeps the input order."""
 
-    def __init__(self, *, pool_size: int, retries: int = 2, replace_timeout_s: float = 60.0):
+    def __init__(
+        self,
+        *,
+        pool_size: int,
+        retries: int = 2,
+        replace_timeout_s: float = 60.0,
+        pipeline: int = 2,
+    ):
         if pool_size < 1:
             raise ValueError(f"pool_size must be >= 1, got {pool_size}")
+        if pipeline < 1:
+            raise ValueError(f"pipeline must be >= 1, got {pipeline}")
         self.pool_size = pool_size
         self.retries = retries
         self.replace_timeout_s = replace_timeout_s
-        self._idle: queue.Queue[tuple[int, Worker | None]] = queue.Queue()
-        self._workers: dict[int, Worker] = {}
-        self._lock = threading.Lock()
+        self.pipeline = pipeline
+        self._workers: dict[int, Worker] = {}  # slot -> its worker; absent while restarting
+        self._busy: dict[int, int] = {}  # slot -> requests its worker holds now
+        self._lock = threading.Condition()
         self._closed = False
         self._threads: ThreadPoolExecutor | None = None
         self.stats = {"requests": 0, "retries": 0, "replaced": 0, "infra_errors": 0}
@@ -69,8 +84,7 @@ class WorkerPool:
             errors = []
             for slot, fut in futures.items():
                 try:
-                    self._workers[slot] = fut.result()
-                    self._idle.put((slot, self._workers[slot]))
+                    self._install(slot, fut.result())
                 except Exception as exc:  # noqa: BLE001 - collected, then raised below
                     errors.append(exc)
         if errors:
@@ -87,8 +101,7 @@ class WorkerPool:
             self._closed = True
             workers = list(self._workers.values())
             self._workers.clear()
-        for _ in range(self.pool_size):  # wake threads blocked on an idle worker
-            self._idle.put((-1, None))
+            self._lock.notify_all()  # wake the callers waiting for a worker
         for worker in workers:
             try:
                 worker.close()
@@ -132,10 +145,7 @@ class WorkerPool:
         error = "no attempt was made"
         worker_name = ""
         for attempt in range(1, self.retries + 2):
-            slot, worker = self._idle.get()
-            if worker is None:
-                self._idle.put((slot, None))  # pass the news on to the next waiting caller
-                raise SandboxClosedError("this sandbox was closed while the request waited")
+            slot, worker = self._acquire()
             worker_name = worker.name
             try:
                 resp = worker.connection.call(payload, timeout)
@@ -143,27 +153,77 @@ class WorkerPool:
                 error = str(exc)
                 log.warning("sandbox worker %s failed (%s); replacing it", worker.name, exc)
                 self._replace(slot, worker)
-                self.stats["retries"] += 1
+                self._count("retries")
                 continue
             if "infra_error" in resp:
                 error = f"executor error: {resp['infra_error']}"
                 log.warning("sandbox worker %s: %s", worker.name, error)
                 self._replace(slot, worker)
-                self.stats["retries"] += 1
+                self._count("retries")
                 continue
             if resp.get("clean", True):
-                self._idle.put((slot, worker))
-            else:  # the result stands, but the worker may not serve another request
+                self._release(slot, worker)
+            else:  # the result stands; the executor has quit
                 log.warning("sandbox worker %s could not be cleaned; replacing it", worker.name)
                 self._replace(slot, worker)
-            self.stats["requests"] += 1
+            self._count("requests")
             return result_from_wire(
                 resp, latency_s=time.monotonic() - t0, attempts=attempt, worker=worker_name
             )
-        self.stats["infra_errors"] += 1
+        self._count("infra_errors")
         return infra_result(
             error, latency_s=time.monotonic() - t0, attempts=self.retries + 1, worker=worker_name
         )
+
+    def _acquire(self) -> tuple[int, Worker]:
+        """The live worker holding the fewest requests; waits while all hold `pipeline`. A slot
+        that could not be restarted is only tried when no live worker is left, or once its
+        restart is `replace_timeout_s` old (the try restarts it)."""
+        with self._lock:
+            while True:
+                if self._closed:
+                    raise SandboxClosedError("this sandbox was closed while the request waited")
+                live = [s for s in self._workers if not isinstance(self._workers[s], _DeadWorker)]
+                slot = min(
+                    (s for s in live if self._busy[s] < self.pipeline),
+                    key=self._busy.__getitem__,
+                    default=None,
+                )
+                if slot is None:
+                    now = time.monotonic()
+                    slot = next(
+                        (
+                            s
+                            for s, w in self._workers.items()
+                            if isinstance(w, _DeadWorker)
+                            and (not live or now - w.since > self.replace_timeout_s)
+                        ),
+                        None,
+                    )
+                if slot is not None:
+                    self._busy[slot] += 1
+                    return slot, self._workers[slot]
+                self._lock.wait(1.0 if len(live) < len(self._workers) else None)
+
+    def _release(self, slot: int, worker: Worker) -> None:
+        with self._lock:
+            if self._workers.get(slot) is worker:
+                self._busy[slot] -= 1
+                self._lock.notify()
+
+    def _count(self, stat: str) -> None:
+        with self._lock:
+            self.stats[stat] += 1
+
+    def _install(self, slot: int, worker: Worker) -> None:
+        """Put `worker` in `slot`; closes it instead if the pool was closed meanwhile."""
+        with self._lock:
+            if not self._closed:
+                self._workers[slot] = worker
+                self._busy[slot] = 0
+                self._lock.notify_all()
+                return
+        worker.close()
 
     def run_many(self, requests: Sequence[ExecRequest]) -> list[ExecResult]:
         if self._closed:
@@ -175,7 +235,8 @@ class WorkerPool:
         with self._lock:
             if self._threads is None:
                 self._threads = ThreadPoolExecutor(
-                    max_workers=self.pool_size, thread_name_prefix="codegym-sandbox"
+                    max_workers=self.pool_size * self.pipeline,
+                    thread_name_prefix="codegym-sandbox",
                 )
             threads = self._threads
         try:
@@ -189,9 +250,15 @@ class WorkerPool:
 
     def _replace(self, slot: int, old: Worker) -> None:
         """Throw `old` away and put a fresh worker in its slot (retrying while the engine is
-        unavailable, e.g. restarting). If none can be started, the slot stays empty and the
-        request that needs it gets an infra error rather than waiting forever."""
-        self.stats["replaced"] += 1
+        unavailable, e.g. restarting). If none can be started, the slot gets a worker that
+        fails at once, so the requests that reach it end as infra errors instead of waiting
+        forever. The other requests `old` held fail too and are retried; only the first
+        caller restarts the slot."""
+        with self._lock:
+            if self._workers.get(slot) is not old:
+                return  # already replaced, or being replaced by another caller
+            del self._workers[slot]  # from now on no caller is handed `old`
+            self.stats["replaced"] += 1
         try:
             old.close()
         except Exception:  # noqa: BLE001
@@ -204,17 +271,12 @@ class WorkerPool:
             except Exception as exc:  # noqa: BLE001 - the engine may be restarting
                 if time.monotonic() + delay > deadline:
                     log.error("could not replace sandbox worker in slot %d: %s", slot, exc)
-                    self._idle.put((slot, _DeadWorker(f"slot {slot}", str(exc))))
+                    self._install(slot, _DeadWorker(f"slot {slot}", str(exc)))
                     return
                 time.sleep(delay)
                 delay = min(delay * 2, 5.0)
                 continue
-            with self._lock:
-                if self._closed:
-                    fresh.close()
-                    return
-                self._workers[slot] = fresh
-            self._idle.put((slot, fresh))
+            self._install(slot, fresh)
             return
 
 
@@ -226,6 +288,7 @@ class _DeadWorker:
         self.name = name
         self.connection: Any = self
         self.reason = reason
+        self.since = time.monotonic()
 
     def call(self, payload: dict[str, Any], timeout: float) -> dict[str, Any]:
         raise WorkerError(f"no worker available: {self.reason}", worker=self.name)

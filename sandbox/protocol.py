@@ -12,6 +12,7 @@ import dataclasses
 import json
 import select
 import struct
+import threading
 import time
 from collections.abc import Callable
 from importlib import resources
@@ -179,7 +180,13 @@ def infra_result(message: str, *, latency_s: float, attempts: int, worker: str =
 
 class ExecutorConnection:
     """One executor, reached through `send` (bytes out) and `recv` (bytes in, may block up to
-    a deadline). `demux` strips Docker's 8-byte stream headers when reading an attach socket."""
+    a deadline). `demux` strips Docker's 8-byte stream headers when reading an attach socket.
+
+    Several threads may `call` at once (the pool's pipelining): requests are written in the
+    order their ids are given, the executor answers them in that order, and whichever caller
+    is reading hands each answer to its owner. A request queued behind others gets their time
+    limits added to its own. Once the stream fails, every pending and later call raises
+    `WorkerError`."""
 
     def __init__(
         self,
@@ -196,6 +203,13 @@ class ExecutorConnection:
         self._raw = bytearray()  # bytes read from the stream, still with Docker headers
         self.info: dict[str, Any] = {}
         self._next_id = 0
+        self._write_lock = threading.Lock()  # ids are given and frames written in one order
+        self._tail = 0.0  # deadline of the last request written
+        self._cond = threading.Condition()  # guards the fields below
+        self._answers: dict[int, dict[str, Any]] = {}  # read, not yet taken by their callers
+        self._answered = 0  # id of the last answer read: answers come in id order
+        self._reading = False
+        self._broken: str | None = None
 
     def start(self, timeout: float) -> dict[str, Any]:
         """Send the harness and wait for the executor's ready message."""
@@ -206,13 +220,68 @@ class ExecutorConnection:
         return self.info
 
     def call(self, payload: dict[str, Any], timeout: float) -> dict[str, Any]:
-        self._next_id += 1
-        msg = {"op": "run", "id": self._next_id, "request": payload}
-        self._write(frame(msg))
-        resp = self._read_frame(time.monotonic() + timeout)
-        if resp.get("id") != self._next_id:
-            raise WorkerError(f"executor answered out of turn: {resp.get('id')}", worker=self.name)
-        return resp
+        with self._write_lock:
+            if self._broken is not None:
+                raise WorkerError(self._broken, worker=self.name)
+            self._next_id += 1
+            rid = self._next_id
+            self._tail = max(time.monotonic(), self._tail) + timeout
+            deadline = self._tail
+            try:
+                self._write(frame({"op": "run", "id": rid, "request": payload}))
+            except WorkerError as exc:
+                self._fail(exc.reason)
+                raise
+        return self._answer(rid, deadline)
+
+    def _answer(self, rid: int, deadline: float) -> dict[str, Any]:
+        """Wait for answer `rid`: read the stream while no other caller does, else wait for
+        the reader to hand it over. Each caller's own deadline holds either way."""
+        with self._cond:
+            while rid not in self._answers:
+                if self._broken is not None:
+                    raise WorkerError(self._broken, worker=self.name)
+                if not self._reading:
+                    break
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    self._broken = "executor did not answer in time"
+                    self._cond.notify_all()
+                    raise WorkerError(self._broken, worker=self.name)
+                self._cond.wait(left)
+            else:
+                return self._answers.pop(rid)
+            self._reading = True
+        try:  # read answers (ours, or earlier ones for their callers) until ours arrives
+            while True:
+                resp = self._read_frame(deadline)
+                with self._cond:
+                    if self._broken is not None:  # a waiting caller gave up meanwhile
+                        raise WorkerError(self._broken, worker=self.name)
+                    if resp.get("id") != self._answered + 1:
+                        raise WorkerError(
+                            f"executor answered out of turn: {resp.get('id')!r} where "
+                            f"{self._answered + 1} was due",
+                            worker=self.name,
+                        )
+                    self._answered += 1
+                    if self._answered == rid:
+                        return resp
+                    self._answers[self._answered] = resp
+                    self._cond.notify_all()
+        except WorkerError as exc:
+            self._fail(exc.reason)
+            raise
+        finally:
+            with self._cond:
+                self._reading = False
+                self._cond.notify_all()
+
+    def _fail(self, reason: str) -> None:
+        with self._cond:
+            if self._broken is None:
+                self._broken = reason
+            self._cond.notify_all()
 
     def _write(self, data: bytes) -> None:
         try:
@@ -225,7 +294,7 @@ class ExecutorConnection:
         body = self._read(n, deadline)
         try:
             obj = json.loads(body)
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:
             raise WorkerError(f"executor sent malformed JSON: {exc}", worker=self.name) from exc
         if not isinstance(obj, dict):
             raise WorkerError("executor sent a non-object frame", worker=self.name)

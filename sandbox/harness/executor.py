@@ -660,6 +660,10 @@ def main() -> None:
             resp = {"infra_error": traceback.format_exc()[-3000:]}
         resp["id"] = msg.get("id") if isinstance(msg, dict) else None
         send_frame(host_out, resp)
+        if "infra_error" in resp or resp.get("clean") is False:
+            # Not fit for another request (the host may have queued one already): quit, and
+            # the host retries whatever it had sent on a fresh executor.
+            break
     try:
         os.kill(executor.zpid, signal.SIGKILL)
     except ProcessLookupError:

@@ -1,0 +1,640 @@
+"""Pipelining on the host side, without Docker: `ExecutorConnection` against an executor that the
+test scripts on the other end of a socketpair, and `WorkerPool` over fake workers whose executor
+is a Python function.
+
+Every wait is bounded (`WAIT_S`), so a lost answer or a missed wake-up fails a test instead of
+hanging it.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import struct
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+import pytest
+
+from sandbox import CommandRequest, Status
+from sandbox.errors import SandboxClosedError, SandboxError, WorkerError
+from sandbox.pool import WorkerPool
+from sandbox.protocol import ExecutorConnection, frame
+
+pytestmark = pytest.mark.timeout(20)
+
+T = TypeVar("T")
+
+WAIT_S = 2.0
+"""Bound of every wait for something that should happen at once."""
+
+
+def spawn(fn: Callable[..., T], *args: Any) -> Future[T]:
+    """Run `fn(*args)` on a daemon thread: a caller that hangs cannot keep the run alive."""
+    future: Future[T] = Future()
+
+    def target() -> None:
+        try:
+            future.set_result(fn(*args))
+        except Exception as exc:  # noqa: BLE001 - handed to the test through the future
+            future.set_exception(exc)
+
+    threading.Thread(target=target, daemon=True).start()
+    return future
+
+
+def wait_until(predicate: Callable[[], bool]) -> None:
+    deadline = time.monotonic() + WAIT_S
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out waiting"
+        time.sleep(0.001)
+
+
+# -- ExecutorConnection against a scripted executor ----------------------------------------------
+
+
+class Executor:
+    """The executor's end of the socketpair: the test reads the run frames and writes the
+    answers, when and how it likes."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+        sock.settimeout(WAIT_S)
+
+    def read(self) -> dict[str, Any]:
+        (size,) = struct.unpack(">I", self._exactly(4))
+        message: dict[str, Any] = json.loads(self._exactly(size))
+        return message
+
+    def answer(self, rid: int, **fields: Any) -> None:
+        self.sock.sendall(frame({"id": rid, **fields}))
+
+    def send_body(self, body: bytes) -> None:
+        self.sock.sendall(struct.pack(">I", len(body)) + body)
+
+    def _exactly(self, n: int) -> bytes:
+        data = b""
+        while len(data) < n:
+            chunk = self.sock.recv(n - len(data))
+            assert chunk, "the host closed the stream"
+            data += chunk
+        return data
+
+
+class Link:
+    """A connection to a scripted executor, and the calls made on it from other threads."""
+
+    def __init__(self) -> None:
+        self._host, theirs = socket.socketpair()
+        self.connection = ExecutorConnection(
+            name="fake",
+            send=self._host.sendall,
+            fileno=self._host.fileno(),
+            recv=self._host.recv,
+            demux=False,
+        )
+        self.executor = Executor(theirs)
+        self._calls: list[Future[dict[str, Any]]] = []
+
+    def call(self, tag: str, timeout: float = WAIT_S) -> Future[dict[str, Any]]:
+        future = spawn(self.connection.call, {"tag": tag}, timeout)
+        self._calls.append(future)
+        return future
+
+    def close(self) -> None:
+        # The executor's end first: its EOF ends every call still reading, so no thread is left
+        # on the host socket's descriptor when it closes (the next test may reuse the number).
+        self.executor.sock.close()
+        for call in self._calls:
+            call.exception(timeout=2 * WAIT_S)
+        self._host.close()
+
+
+@pytest.fixture
+def link() -> Iterator[Link]:
+    link = Link()
+    yield link
+    link.close()
+
+
+def hold_back(monkeypatch: pytest.MonkeyPatch, connection: ExecutorConnection) -> threading.Event:
+    """Keep the caller of request 1 from waiting for its answer until the returned event is set,
+    so that a later caller becomes the reader: a race a pipelined pool can lose, forced here."""
+    go = threading.Event()
+    answer = connection._answer
+
+    def held(rid: int, deadline: float) -> dict[str, Any]:
+        if rid == 1:
+            go.wait(WAIT_S)
+        return answer(rid, deadline)
+
+    monkeypatch.setattr(connection, "_answer", held)
+    return go
+
+
+def test_concurrent_callers_each_get_their_own_answer(link: Link) -> None:
+    tags = [f"t{i}" for i in range(8)]
+    calls = {tag: link.call(tag) for tag in tags}
+    frames = [link.executor.read() for _ in tags]
+    assert [f["id"] for f in frames] == list(range(1, 9))
+    assert sorted(f["request"]["tag"] for f in frames) == sorted(tags)
+    for f in frames:
+        link.executor.answer(f["id"], echo=f["request"]["tag"])
+    assert {tag: call.result(WAIT_S)["echo"] for tag, call in calls.items()} == {
+        tag: tag for tag in tags
+    }
+
+
+def test_each_answer_goes_to_its_caller_as_it_arrives(link: Link) -> None:
+    calls = {tag: link.call(tag) for tag in ("a", "b", "c")}
+    frames = [link.executor.read() for _ in calls]
+    for i, f in enumerate(frames):
+        tag = f["request"]["tag"]
+        link.executor.answer(f["id"], echo=tag)
+        assert calls[tag].result(WAIT_S)["echo"] == tag
+        later = {g["request"]["tag"] for g in frames[i + 1 :]}
+        assert not any(calls[t].done() for t in later)
+
+
+def test_a_queued_request_gets_the_time_of_those_before_it(link: Link) -> None:
+    start = time.monotonic()
+    first = link.call("a", timeout=0.4)
+    link.executor.read()
+    second = link.call("b", timeout=0.4)
+    link.executor.read()
+    link.executor.answer(1, echo="a")
+    assert first.result(WAIT_S)["echo"] == "a"
+    # Past the second request's own 0.4 s, inside the 0.8 s it has behind the first.
+    time.sleep(max(0.0, start + 0.6 - time.monotonic()))
+    link.executor.answer(2, echo="b")
+    assert second.result(WAIT_S)["echo"] == "b"
+
+
+def test_a_closed_stream_fails_pending_and_later_calls(link: Link) -> None:
+    pending = [link.call("a"), link.call("b")]
+    link.executor.read()
+    link.executor.read()
+    link.executor.sock.close()
+    for call in pending:
+        with pytest.raises(WorkerError, match="closed"):
+            call.result(WAIT_S)
+    started = time.monotonic()
+    with pytest.raises(WorkerError, match="closed"):
+        link.connection.call({"tag": "c"}, 3.0)
+    assert time.monotonic() - started < 1.0
+
+
+def test_an_answer_out_of_turn_breaks_the_stream(link: Link) -> None:
+    link.executor.answer(2, echo="?")
+    with pytest.raises(WorkerError, match="out of turn"):
+        link.connection.call({"tag": "a"}, WAIT_S)
+    with pytest.raises(WorkerError, match="out of turn"):
+        link.connection.call({"tag": "b"}, WAIT_S)
+
+
+@pytest.mark.parametrize("body", [b"{not json", b"[1, 2]"], ids=["malformed", "not-an-object"])
+def test_a_bad_frame_breaks_the_stream(link: Link, body: bytes) -> None:
+    link.executor.send_body(body)
+    with pytest.raises(WorkerError, match="malformed|non-object"):
+        link.connection.call({"tag": "a"}, WAIT_S)
+    with pytest.raises(WorkerError, match="malformed|non-object"):
+        link.connection.call({"tag": "b"}, WAIT_S)
+
+
+def test_an_unanswered_call_times_out(link: Link) -> None:
+    started = time.monotonic()
+    with pytest.raises(WorkerError, match="in time"):
+        link.connection.call({"tag": "a"}, 0.2)
+    assert 0.15 < time.monotonic() - started < 1.5
+    started = time.monotonic()
+    with pytest.raises(WorkerError, match="in time"):
+        link.connection.call({"tag": "b"}, 3.0)
+    assert time.monotonic() - started < 1.0
+
+
+def test_an_earlier_deadline_holds_while_a_later_caller_reads(
+    link: Link, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    go = hold_back(monkeypatch, link.connection)
+    first = link.call("a", timeout=0.05)
+    link.executor.read()
+    link.call("b", timeout=WAIT_S)
+    link.executor.read()
+    wait_until(lambda: link.connection._reading)
+    go.set()
+    with pytest.raises(WorkerError, match="in time"):
+        first.result(0.6)
+
+
+def test_an_answer_out_of_turn_is_caught_whoever_reads(
+    link: Link, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    go = hold_back(monkeypatch, link.connection)
+    link.call("a")
+    link.executor.read()
+    second = link.call("b")
+    link.executor.read()
+    wait_until(lambda: link.connection._reading)
+    go.set()
+    link.executor.answer(2, echo="b")
+    with pytest.raises(WorkerError, match="out of turn"):
+        second.result(WAIT_S)
+
+
+def test_a_deeply_nested_frame_is_a_worker_error(link: Link) -> None:
+    link.executor.send_body(b"[" * 10_000)
+    with pytest.raises(WorkerError):
+        link.connection.call({"tag": "a"}, WAIT_S)
+
+
+def test_a_broken_stream_names_its_worker_once(link: Link) -> None:
+    link.executor.answer(2, echo="?")
+    with pytest.raises(WorkerError):
+        link.connection.call({"tag": "a"}, WAIT_S)
+    with pytest.raises(WorkerError) as later:
+        link.connection.call({"tag": "b"}, WAIT_S)
+    assert str(later.value).count("[worker fake]") == 1
+
+
+# -- WorkerPool over fake workers ----------------------------------------------------------------
+
+
+def request(tag: str) -> CommandRequest:
+    return CommandRequest(files={}, command=tag)
+
+
+def answer(tag: str, *, status: str = "passed", **fields: Any) -> dict[str, Any]:
+    """The smallest executor answer that `result_from_wire` reads as `status`; echoes `tag` as
+    stdout."""
+    test = {"passed": status == "passed", "status": status}
+    return {
+        "status": status,
+        "tests_total": 1,
+        "tests": [test],
+        "stdout": tag,
+        "clean": True,
+        **fields,
+    }
+
+
+class Floor:
+    """The requests the fake workers hold: now, the most ever, and a gate that holds them."""
+
+    def __init__(self) -> None:
+        self.cond = threading.Condition()
+        self.now: Counter[str] = Counter()
+        self.peak: Counter[str] = Counter()
+        self.peak_total = 0
+        self.gate = threading.Event()
+
+    @contextmanager
+    def holding(self, worker: str) -> Iterator[None]:
+        with self.cond:
+            self.now[worker] += 1
+            self.peak[worker] = max(self.peak[worker], self.now[worker])
+            self.peak_total = max(self.peak_total, self.now.total())
+            self.cond.notify_all()
+        try:
+            yield
+        finally:
+            with self.cond:
+                self.now[worker] -= 1
+                self.cond.notify_all()
+
+    def wait_for(self, total: int) -> None:
+        with self.cond:
+            assert self.cond.wait_for(lambda: self.now.total() == total, WAIT_S), dict(self.now)
+
+    def held(self) -> dict[str, int]:
+        with self.cond:
+            return {worker: n for worker, n in self.now.items() if n}
+
+
+class FakeWorker:
+    """A worker whose executor is `serve(worker, tag)`; it is its own connection."""
+
+    def __init__(self, slot: int, generation: int, serve: Serve, floor: Floor) -> None:
+        self.slot, self.generation = slot, generation
+        self.name = f"s{slot}g{generation}"
+        self.connection: Any = self
+        self.closed = threading.Event()
+        self._serve, self._floor = serve, floor
+
+    def call(self, payload: dict[str, Any], timeout: float) -> dict[str, Any]:
+        with self._floor.holding(self.name):
+            return self._serve(self, payload["command"])
+
+    def close(self) -> None:
+        self.closed.set()
+
+
+Serve = Callable[[FakeWorker, str], dict[str, Any]]
+
+
+def never(slot: int, generation: int) -> bool:
+    return False
+
+
+class FakePool(WorkerPool):
+    """`WorkerPool` over `FakeWorker`s; `refuse(slot, generation)` says which starts fail."""
+
+    def __init__(
+        self,
+        serve: Serve,
+        *,
+        floor: Floor,
+        refuse: Callable[[int, int], bool] = never,
+        **options: Any,
+    ) -> None:
+        super().__init__(**options)
+        self.serve, self.floor, self.refuse = serve, floor, refuse
+        self.started: list[FakeWorker] = []
+        self._generations: Counter[int] = Counter()
+        self._starting = threading.Lock()
+        self._fill()
+
+    def _start_worker(self, slot: int) -> FakeWorker:
+        with self._starting:
+            generation = self._generations[slot]
+            self._generations[slot] += 1
+        if self.refuse(slot, generation):
+            raise SandboxError(f"cannot start slot {slot}")
+        worker = FakeWorker(slot, generation, self.serve, self.floor)
+        with self._starting:
+            self.started.append(worker)
+        return worker
+
+
+@pytest.fixture
+def floor() -> Floor:
+    return Floor()
+
+
+@pytest.fixture
+def make_pool(floor: Floor) -> Iterator[Callable[..., FakePool]]:
+    pools: list[FakePool] = []
+
+    def make(serve: Serve, **options: Any) -> FakePool:
+        pool = FakePool(serve, floor=floor, **options)
+        pools.append(pool)
+        return pool
+
+    yield make
+    floor.gate.set()
+    for pool in pools:
+        pool.close()
+
+
+def gated(floor: Floor) -> Serve:
+    """Answers once the gate opens."""
+
+    def serve(worker: FakeWorker, tag: str) -> dict[str, Any]:
+        floor.gate.wait(WAIT_S)
+        return answer(tag)
+
+    return serve
+
+
+def gated_hold(floor: Floor) -> Serve:
+    """Answers "hold" once the gate opens, anything else at once."""
+
+    def serve(worker: FakeWorker, tag: str) -> dict[str, Any]:
+        if tag == "hold":
+            floor.gate.wait(WAIT_S)
+        return answer(tag)
+
+    return serve
+
+
+def broken_first(fresh: Serve) -> Serve:
+    """Every first-generation worker is broken; replacements serve with `fresh`."""
+
+    def serve(worker: FakeWorker, tag: str) -> dict[str, Any]:
+        if worker.generation == 0:
+            raise WorkerError("the executor's stream closed", worker=worker.name)
+        return fresh(worker, tag)
+
+    return serve
+
+
+def instant(worker: FakeWorker, tag: str) -> dict[str, Any]:
+    return answer(tag)
+
+
+@pytest.mark.parametrize(
+    ("pool_size", "pipeline"), [(2, 2), (2, 1), (1, 3)], ids=["2x2", "2x1", "1x3"]
+)
+def test_each_worker_holds_at_most_pipeline_requests(
+    make_pool: Callable[..., FakePool], floor: Floor, pool_size: int, pipeline: int
+) -> None:
+    pool = make_pool(gated(floor), pool_size=pool_size, pipeline=pipeline)
+    capacity = pool_size * pipeline
+    calls = [spawn(pool.run, request(f"r{i}")) for i in range(capacity + 2)]
+    floor.wait_for(capacity)
+    time.sleep(0.05)  # room for a request past the cap to show up
+    assert floor.held() == {f"s{slot}g0": pipeline for slot in range(pool_size)}
+    floor.gate.set()
+    assert all(call.result(WAIT_S).passed for call in calls)
+    assert max(floor.peak.values()) == pipeline
+    assert floor.peak_total == capacity
+
+
+def test_a_request_goes_to_the_least_busy_worker(
+    make_pool: Callable[..., FakePool], floor: Floor
+) -> None:
+    pool = make_pool(gated_hold(floor), pool_size=2, pipeline=2)
+    held = spawn(pool.run, request("hold"))
+    floor.wait_for(1)
+    (busy,) = floor.held()
+    idle = ({"s0g0", "s1g0"} - {busy}).pop()
+    assert [pool.run(request(f"q{i}")).worker for i in range(2)] == [idle, idle]
+    floor.gate.set()
+    assert held.result(WAIT_S).worker == busy
+
+
+def test_run_many_keeps_order_on_pool_size_times_pipeline_threads(
+    make_pool: Callable[..., FakePool], floor: Floor
+) -> None:
+    threads: set[str] = set()
+
+    def serve(worker: FakeWorker, tag: str) -> dict[str, Any]:
+        threads.add(threading.current_thread().name)
+        floor.gate.wait(WAIT_S)
+        time.sleep(0.002 * (12 - int(tag)))  # the first requests finish last
+        return answer(tag)
+
+    pool = make_pool(serve, pool_size=2, pipeline=2)
+    tags = [str(i) for i in range(12)]
+    batch = spawn(pool.run_many, [request(tag) for tag in tags])
+    floor.wait_for(4)
+    floor.gate.set()
+    assert [result.stdout for result in batch.result(WAIT_S)] == tags
+    assert len(threads) == 4
+    assert all(name.startswith("codegym-sandbox") for name in threads)
+
+
+def test_a_broken_worker_is_replaced_once_and_its_requests_retried(
+    make_pool: Callable[..., FakePool],
+) -> None:
+    both_held = threading.Barrier(2, timeout=WAIT_S)
+
+    def serve(worker: FakeWorker, tag: str) -> dict[str, Any]:
+        if worker.generation == 0:
+            both_held.wait()
+        return broken_first(instant)(worker, tag)
+
+    pool = make_pool(serve, pool_size=1, pipeline=2)
+    results = pool.run_many([request("a"), request("b")])
+    assert [(r.status, r.stdout, r.worker, r.attempts) for r in results] == [
+        (Status.PASSED, "a", "s0g1", 2),
+        (Status.PASSED, "b", "s0g1", 2),
+    ]
+    assert [w.name for w in pool.started] == ["s0g0", "s0g1"]
+    assert pool.started[0].closed.is_set()
+    assert pool.stats["replaced"] == 1
+
+
+def test_an_infra_error_answer_is_retried_on_a_fresh_worker(
+    make_pool: Callable[..., FakePool],
+) -> None:
+    def serve(worker: FakeWorker, tag: str) -> dict[str, Any]:
+        if worker.generation == 0:
+            return {"infra_error": "the oracle died"}
+        return answer(tag)
+
+    pool = make_pool(serve, pool_size=1)
+    result = pool.run(request("a"))
+    assert (result.passed, result.worker, result.attempts) == (True, "s0g1", 2)
+    assert len(pool.started) == 2 and pool.started[0].closed.is_set()
+
+
+@pytest.mark.parametrize("status", ["passed", "timeout"])
+def test_an_unclean_answer_stands_and_replaces_the_worker(
+    make_pool: Callable[..., FakePool], status: str
+) -> None:
+    def serve(worker: FakeWorker, tag: str) -> dict[str, Any]:
+        if worker.generation == 0:
+            return answer(tag, status=status, clean=False)
+        return answer(tag)
+
+    pool = make_pool(serve, pool_size=1)
+    first = pool.run(request("a"))
+    assert (first.status, first.worker, first.attempts) == (Status(status), "s0g0", 1)
+    assert [w.name for w in pool.started] == ["s0g0", "s0g1"]
+    assert pool.started[0].closed.is_set()
+    assert pool.run(request("b")).worker == "s0g1"
+
+
+def test_retries_end_in_an_infra_error(make_pool: Callable[..., FakePool]) -> None:
+    def serve(worker: FakeWorker, tag: str) -> dict[str, Any]:
+        raise WorkerError("the executor's stream closed", worker=worker.name)
+
+    pool = make_pool(serve, pool_size=1, retries=2)
+    result = pool.run(request("a"))
+    assert (result.status, result.attempts) == (Status.INFRA_ERROR, 3)
+    assert "stream closed" in result.message
+    assert len(pool.started) == 4  # the first worker, then one replacement per failed attempt
+    assert pool.stats["infra_errors"] == 1
+
+
+def test_a_slot_that_cannot_restart_gives_infra_errors_not_a_hang(
+    make_pool: Callable[..., FakePool],
+) -> None:
+    pool = make_pool(
+        broken_first(instant),
+        refuse=lambda slot, generation: generation > 0,
+        pool_size=1,
+        pipeline=2,
+        retries=2,
+        replace_timeout_s=0.01,
+    )
+    results = spawn(pool.run_many, [request(str(i)) for i in range(3)]).result(WAIT_S)
+    assert [(r.status, r.attempts) for r in results] == [(Status.INFRA_ERROR, 3)] * 3
+    assert all("no worker available" in r.message for r in results)
+
+
+def test_close_wakes_callers_waiting_for_a_worker(
+    make_pool: Callable[..., FakePool], floor: Floor
+) -> None:
+    def serve(worker: FakeWorker, tag: str) -> dict[str, Any]:
+        worker.closed.wait(WAIT_S)
+        raise WorkerError("the executor's stream closed", worker=worker.name)
+
+    pool = make_pool(serve, pool_size=1, pipeline=1)
+    holder = spawn(pool.run, request("a"))
+    floor.wait_for(1)
+    waiter = spawn(pool.run, request("b"))
+    time.sleep(0.05)  # let it reach the wait for a free worker
+    assert not waiter.done()
+    pool.close()
+    for call in (waiter, holder):
+        with pytest.raises(SandboxClosedError):
+            call.result(WAIT_S)
+
+
+@pytest.mark.parametrize(
+    ("options", "field"),
+    [({"pool_size": 0}, "pool_size"), ({"pool_size": 1, "pipeline": 0}, "pipeline")],
+)
+def test_sizes_below_one_are_refused(options: dict[str, int], field: str) -> None:
+    with pytest.raises(ValueError, match=field):
+        WorkerPool(**options)
+
+
+def test_a_retry_skips_a_slot_that_cannot_restart(
+    make_pool: Callable[..., FakePool], floor: Floor
+) -> None:
+    def serve(worker: FakeWorker, tag: str) -> dict[str, Any]:
+        if worker.slot == 1:
+            raise WorkerError("the executor's stream closed", worker=worker.name)
+        return gated_hold(floor)(worker, tag)
+
+    pool = make_pool(
+        serve,
+        refuse=lambda slot, generation: slot == 1 and generation > 0,
+        pool_size=2,
+        pipeline=2,
+        retries=2,
+        replace_timeout_s=0.01,
+    )
+    held = spawn(pool.run, request("hold"))
+    floor.wait_for(1)
+    assert floor.held() == {"s0g0": 1}
+    result = spawn(pool.run, request("a")).result(WAIT_S)
+    floor.gate.set()
+    assert held.result(WAIT_S).passed
+    assert (result.status, result.worker) == (Status.PASSED, "s0g0")
+
+
+def test_a_waiter_is_not_handed_a_broken_worker(
+    make_pool: Callable[..., FakePool], floor: Floor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reused = threading.Event()
+
+    def serve(worker: FakeWorker, tag: str) -> dict[str, Any]:
+        if worker.generation == 0:
+            if tag == "b":
+                reused.set()
+            floor.gate.wait(WAIT_S)
+        return broken_first(instant)(worker, tag)
+
+    pool = make_pool(serve, pool_size=1, pipeline=1)
+    replace = pool._replace
+
+    def slow_replace(slot: int, old: Any) -> None:
+        reused.wait(0.3)  # wide open the window between release and replacement
+        replace(slot, old)
+
+    monkeypatch.setattr(pool, "_replace", slow_replace)
+    holder = spawn(pool.run, request("a"))
+    floor.wait_for(1)
+    waiter = spawn(pool.run, request("b"))
+    time.sleep(0.05)  # let it reach the wait for a free worker
+    floor.gate.set()
+    assert holder.result(WAIT_S).passed
+    assert waiter.result(WAIT_S).attempts == 1
