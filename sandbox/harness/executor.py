@@ -8,12 +8,14 @@ Processes, and who may do what::
     │   │       expected value) forks workers on demand, warm, and reaps them
     │   └── worker (candidate uid, no caps, rlimits, own session)  runs the candidate's code
     └── oracle (oracle uid, no caps, rlimits)  runs the task's tests; calls the candidate
-                                               through a proxy over a socket
+                                               through a proxy over a socket; kept for the
+                                               next request of the same tests (oracle.py)
 
 Only the oracle decides that a test passed, and only the executor turns that into a verdict.
 Nothing the candidate prints, returns or exits with is read as a pass: return values cross as
 plain data (see codec.py) and are compared in the oracle. After every request all processes but
-the executor and the zygote are killed and every file in the writable places is removed.
+the executor, the zygote and the oracle are killed and every file in the writable places is
+removed.
 
 Host protocol: 4-byte big-endian length + JSON, both directions, on stdin/stdout.
 """
@@ -31,7 +33,7 @@ import time
 import traceback
 
 from sandbox.harness import codec
-from sandbox.harness.oracle import compile_tests, count_asserts, oracle_main
+from sandbox.harness.oracle import REUSES, compile_tests, count_asserts, oracle_main, same_tests
 from sandbox.harness.verdict import (
     clip,
     exit_code,
@@ -51,6 +53,15 @@ from sandbox.harness.wire import (
 from sandbox.harness.worker import SAFE_ENV, warm_up, zygote_main
 
 
+class OracleProcess:
+    """A forked oracle (see oracle.oracle_main) and what the executor knows of it."""
+
+    def __init__(self, pid: int, sock: socket.socket, req: dict) -> None:
+        self.pid, self.sock, self.req = pid, sock, req
+        self.uses = 0
+        self.reported = 0.0  # CPU seconds it reported for its requests
+
+
 class Executor:
     def __init__(self, cfg: dict) -> None:
         self.cfg = cfg
@@ -59,6 +70,8 @@ class Executor:
         self.exits: dict[int, dict] = {}
         self.spawned: dict[int, int] = {}
         self.cpu: dict[str, float] = {"candidate": 0.0, "oracle": 0.0}
+        self.oracle: OracleProcess | None = None
+        self.dying: list[OracleProcess] = []  # killed, not reaped yet
         parent, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         self.zpid = os.fork()
         if self.zpid == 0:
@@ -297,44 +310,91 @@ class Executor:
             Channel(oracle_end.fileno(), cap=0).send(job)
         except OSError:
             pass  # the worker died at once; the oracle sees it gone
+        res_r, res_w = os.pipe()
+        try:
+            try:
+                socket.send_fds(self.oracle_for(req).sock, [b"r"], [oracle_end.fileno(), res_w])
+            except OSError:  # it died since its last request
+                self.drop_oracle()
+                socket.send_fds(self.oracle_for(req).sock, [b"r"], [oracle_end.fileno(), res_w])
+        finally:
+            os.close(res_w)
+            oracle_end.close()
+        sup = self.supervise(
+            pid, out_r, err_r, deadline=deadline, cap=limits["output_bytes"], result_fd=res_r
+        )
+        try:
+            result = json.loads(sup["result"]) if sup["result"] else None
+        except ValueError:
+            result = None
+        oracle = self.oracle
+        if (
+            oracle is not None
+            and type(result) is dict
+            and result.get("reusable") is True
+            and not sup["timed_out"]
+        ):
+            oracle.uses += 1
+            oracle.reported += result["cpu"]
+            self.cpu["oracle"] += result["cpu"]
+        else:
+            self.drop_oracle()
+        return self.function_verdict(req, sup, result)
+
+    # -- the oracle --------------------------------------------------------------------------
+
+    def oracle_for(self, req: dict) -> OracleProcess:
+        """The oracle process for `req`: the current one if it grades the same tests under
+        the same limits and may grade more, else a fresh fork. Reuse needs the oracle's own
+        uid: as the candidate's uid, a candidate could reach the process and tamper with it."""
+        oracle = self.oracle
+        uses = REUSES if self.privileged else 1
+        if oracle is not None and oracle.uses < uses and same_tests(oracle.req, req):
+            return oracle
+        self.drop_oracle()
         if req.get("test_script"):
             try:
                 compile_tests(req)  # in the executor, so that the oracle inherits the code
             except SyntaxError:
                 pass  # the oracle reports it
-        res_r, res_w = os.pipe()
-        opid = os.fork()
-        if opid == 0:
-            keep = {oracle_end.fileno(), res_w}
+        mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        pid = os.fork()
+        if pid == 0:
             isolate_stdio()
             for fd in list_fds():
-                if fd > 2 and fd not in keep:
+                if fd > 2 and fd != theirs.fileno():
                     try:
                         os.close(fd)
                     except OSError:
                         pass
-            oracle_main(self.cfg, req, oracle_end, res_w)
-            os._exit(0)
-        os.close(res_w)
-        oracle_end.close()
-        sup = self.supervise(
-            pid, out_r, err_r, deadline=deadline, cap=limits["output_bytes"], result_fd=res_r
-        )
-        try:
-            os.kill(opid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        _, _, usage = os.wait4(opid, 0)
-        self.cpu["oracle"] += usage.ru_utime + usage.ru_stime
-        return self.function_verdict(req, sup, time.monotonic() - t0)
+            try:
+                oracle_main(self.cfg, req, theirs)
+            finally:
+                os._exit(0)
+        theirs.close()
+        self.oracle = OracleProcess(pid, mine, req)
+        return self.oracle
 
-    def function_verdict(self, req: dict, sup: dict, elapsed: float) -> dict:
+    def drop_oracle(self, *, wait: bool = False) -> None:
+        """Kill the oracle process, if any. It is reaped later (its exit runs on its own time,
+        not this request's); its CPU not yet reported goes to the request that reaps it."""
+        oracle, self.oracle = self.oracle, None
+        if oracle is not None:
+            oracle.sock.close()
+            try:
+                os.kill(oracle.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            self.dying.append(oracle)
+        for oracle in list(self.dying):
+            pid, _, usage = os.wait4(oracle.pid, 0 if wait else os.WNOHANG)
+            if pid:
+                self.dying.remove(oracle)
+                self.cpu["oracle"] += max(0.0, usage.ru_utime + usage.ru_stime - oracle.reported)
+
+    def function_verdict(self, req: dict, sup: dict, result: dict | None) -> dict:
         total = len(req["tests"]) if req.get("tests") else count_asserts(req)
         resp = {"tests_total": total, "stdout": clip(sup["stdout"]), "stderr": clip(sup["stderr"])}
-        try:
-            result = json.loads(sup["result"]) if sup["result"] else None
-        except ValueError:
-            result = None
         tests = result["tests"] if result else []
         for t in tests:
             if not req.get("details", True):
@@ -516,7 +576,9 @@ class Executor:
     def cleanup(self) -> bool:
         """Kill every process but ours and empty the writable places. True if all clean."""
         if self.cfg["scan_procs"] or self.privileged:
-            ours = (os.getpid(), self.zpid)
+            # the oracle, and killed ones still exiting: trusted, and past doing anything
+            oracles = [o.pid for o in ([self.oracle] if self.oracle else []) + self.dying]
+            ours = (os.getpid(), self.zpid, *oracles)
             uids = (
                 None
                 if self.cfg["scan_procs"]
@@ -664,6 +726,7 @@ def main() -> None:
             # Not fit for another request (the host may have queued one already): quit, and
             # the host retries whatever it had sent on a fresh executor.
             break
+    executor.drop_oracle(wait=True)
     try:
         os.kill(executor.zpid, signal.SIGKILL)
     except ProcessLookupError:

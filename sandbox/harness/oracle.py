@@ -24,19 +24,51 @@ from sandbox.harness.wire import (
 )
 from sandbox.harness.worker import drop_privileges, set_limits
 
+REUSES = 64
+"""Requests one oracle process may grade (all of one test script) before a fresh one."""
 
-def oracle_main(cfg: dict, req: dict, chan_sock: socket.socket, result_fd: int) -> None:
-    """Run the task's tests against the candidate, in a process of the oracle's own uid."""
+
+def oracle_main(cfg: dict, req: dict, ctrl: socket.socket) -> None:
+    """Grade requests of `req`'s tests, in a process of the oracle's own uid, one per message
+    on `ctrl`: each brings the channel to that request's fresh worker and the pipe for the
+    result. The executor sends a request here only if it has the same tests and limits as
+    `req`, and forks a fresh oracle for any other. After each request the oracle checks that
+    the task's code left the interpreter as it found it, and says so (`reusable`); if not,
+    the executor replaces it."""
+    drop_privileges(cfg["oracle_uid"])
+    os.chdir("/")  # never a directory that a clean-up removes
+    limits = req["limits"]
+    cpu_s = (limits["timeout_s"] + 1) * REUSES  # the executor holds each request to its time
+    oracle_limits = dict(limits, cpu_s=cpu_s, processes=64)
+    set_limits(oracle_limits, memory_mb=max(1024, limits["memory_mb"]), nproc=cfg["privileged"])
+    sys.set_int_max_str_digits(0)
+    baseline = interpreter_state()
+    while True:
+        try:
+            _, fds, _, _ = socket.recv_fds(ctrl, 16, 2)
+        except OSError:
+            os._exit(0)
+        if len(fds) != 2:
+            os._exit(0)  # the executor closed the socket: no more requests
+        chan_fd, result_fd = fds
+        cpu0 = time.process_time()
+        result = grade(req, chan_fd)
+        os.close(chan_fd)  # the worker sees the end of its calls
+        result["reusable"] = interpreter_state() == baseline
+        result["cpu"] = time.process_time() - cpu0
+        try:
+            write_all(result_fd, json.dumps(result).encode())
+        finally:
+            os.close(result_fd)
+
+
+def grade(req: dict, chan_fd: int) -> dict:
+    """Run the task's tests against the candidate behind `chan_fd`: the result record."""
     result: dict = {"tests": [], "load": None}
+    limits = req["limits"]
     try:
-        drop_privileges(cfg["oracle_uid"])
-        limits = req["limits"]
-        oracle_limits = dict(limits, cpu_s=limits["timeout_s"] + 1, processes=64)
-        set_limits(oracle_limits, memory_mb=max(1024, limits["memory_mb"]), nproc=cfg["privileged"])
-        sys.set_int_max_str_digits(0)
         proxy = CandidateProxy(
-            Channel(chan_sock.fileno(), cap=limits["output_bytes"] + MSG_CAP_MIN),
-            limits["test_timeout_s"],
+            Channel(chan_fd, cap=limits["output_bytes"] + MSG_CAP_MIN), limits["test_timeout_s"]
         )
         result["load"] = proxy.load()
         if result["load"] is None:
@@ -50,8 +82,35 @@ def oracle_main(cfg: dict, req: dict, chan_sock: socket.socket, result_fd: int) 
         result["oracle_error"] = (
             format_exception(exc) + "".join(traceback.format_tb(exc.__traceback__))[-2000:]
         )
-    write_all(result_fd, json.dumps(result).encode())
-    os._exit(0)
+    return result
+
+
+def interpreter_state() -> tuple:
+    """What a task's test code could change for the next request this process grades: the
+    builtins, the names in `sys` (the streams and hooks included), the recursion limit,
+    threads, the working directory. The test code itself runs in a fresh namespace each time.
+    """
+    import builtins
+
+    threading = sys.modules.get("threading")  # code that started a thread imported it
+    return (
+        {name: id(value) for name, value in vars(builtins).items()},
+        {name: id(value) for name, value in vars(sys).items() if name not in _VOLATILE_SYS},
+        sys.getrecursionlimit(),
+        threading.active_count() if threading else 1,
+        os.getcwd(),
+    )
+
+
+_VOLATILE_SYS = {"last_type", "last_value", "last_traceback", "last_exc"}
+
+
+_SHARED = ("setup", "test_script", "check_name", "split_asserts", "tests", "entry_point", "limits")
+
+
+def same_tests(a: dict, b: dict) -> bool:
+    """Whether requests `a` and `b` may share an oracle process: same tests, same limits."""
+    return all(a.get(k) == b.get(k) for k in _SHARED)
 
 
 def load_failure(reply: object) -> dict:

@@ -71,6 +71,8 @@ class ContainerState:
     """What the next request of a container finds (see `PROBE`)."""
 
     worker: str
+    uid: int
+    """The probe's, i.e. the candidate's, uid."""
     procs: tuple[dict[str, Any], ...]
     leftovers: dict[str, list[str]]
     """Non-empty writable places and IPC objects: /tmp (but the probe's own work dir), the
@@ -78,13 +80,20 @@ class ContainerState:
 
     @property
     def strays(self) -> list[dict[str, Any]]:
-        """Processes other than init, the executor, the zygote and the probe itself."""
-        return [p for p in self.procs if not (p["self"] or p["pid"] == 1 or _is_harness(p))]
+        """Processes other than init, the executor, the zygote, the oracle kept for the next
+        request of the same tests, and the probe itself."""
+        return [
+            p
+            for p in self.procs
+            if not (p["self"] or p["pid"] == 1 or _is_harness(p, oracle_uid=self.uid - 1))
+        ]
 
 
-def _is_harness(proc: dict[str, Any]) -> bool:
-    # The executor and the zygote: root, started as `python3 -I -c <bootstrap>` by the backend.
-    return proc["uid"] == 0 and proc["cmd"].startswith("python3 -I -c ")
+def _is_harness(proc: dict[str, Any], *, oracle_uid: int) -> bool:
+    # Forked from the executor, started as `python3 -I -c <bootstrap>` by the backend: the
+    # executor and the zygote as root, the oracle as its own uid (the docker backend gives the
+    # oracle the uid just below the candidate's), which no candidate can take.
+    return proc["uid"] in (0, oracle_uid) and proc["cmd"].startswith("python3 -I -c ")
 
 
 def probe(box: Sandbox) -> ContainerState:
@@ -94,6 +103,7 @@ def probe(box: Sandbox) -> ContainerState:
     places = ("tmp", "workdir", "shm", "mqueue", "sysv_shm", "sysv_msg", "sysv_sem")
     return ContainerState(
         worker=result.worker,
+        uid=report["uid"],
         procs=tuple(report["procs"]),
         leftovers={place: report[place] for place in places if report[place]},
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+from typing import Any
 
 import pytest
 
@@ -86,3 +87,24 @@ def test_count_asserts_is_cached_and_defaults_to_one() -> None:
     req2 = dict(req, test_script="def check(c):\n    assert c(1)\n    assert c(2)\n")
     assert oracle.count_asserts(req2) == 2
     assert oracle.count_asserts(dict(req2, split_asserts=False)) == 1
+
+
+def test_only_requests_with_the_same_tests_and_limits_share_an_oracle() -> None:
+    base: dict[str, Any] = {
+        "setup": "from typing import List\n",
+        "test_script": "def check(candidate):\n    assert candidate(1) == 2\n",
+        "entry_point": "f",
+        "limits": {"timeout_s": 10.0, "memory_mb": 512},
+        "source": "def f(x):\n    return x + 1\n",
+    }
+    assert oracle.same_tests(base, dict(base, source="def f(x):\n    return 2\n"))
+    for key, value in [
+        ("setup", ""),
+        ("test_script", base["test_script"] + "\n"),
+        ("entry_point", "g"),
+        ("limits", dict(base["limits"], timeout_s=9.0)),
+        ("tests", [{"args": [1], "expected": 2}]),
+        ("check_name", "verify"),
+        ("split_asserts", False),
+    ]:
+        assert not oracle.same_tests(base, dict(base, **{key: value})), key
