@@ -46,38 +46,45 @@ def recv_frame(fd: int) -> object:
 
 class Channel:
     """Length-prefixed JSON messages over a stream socket's file descriptor, with deadlines and
-    a size cap. Plain fd reads and writes: a forked worker has no socket object to build."""
+    a size cap. Plain fd reads and writes (a forked worker has no socket object to build),
+    buffered: a message usually costs one read."""
 
     def __init__(self, fd: int, cap: int) -> None:
         self.fd, self.cap = fd, cap
+        self.buf = bytearray()
 
     def send(self, obj: object) -> None:
-        self.send_bytes(json.dumps(obj, separators=(",", ":")).encode())
+        self.send_bytes(_encode_json(obj).encode())
 
     def send_bytes(self, body: bytes) -> None:
         write_all(self.fd, struct.pack(">I", len(body)) + body)
 
     def recv(self, deadline: float | None = None) -> object:
-        (n,) = struct.unpack(">I", self._read(4, deadline))
+        (n,) = struct.unpack(">I", self._take(4, deadline))
         if n > self.cap:
             raise OutputLimit(f"a message of {n} bytes from the candidate is over the limit")
-        return json.loads(self._read(n, deadline))
+        return json.loads(self._take(n, deadline))
 
-    def _read(self, n: int, deadline: float | None) -> bytes:
-        buf = bytearray()
+    def _take(self, n: int, deadline: float | None) -> bytes:
+        buf = self.buf
         while len(buf) < n:
             if deadline is not None:
                 left = deadline - time.monotonic()
                 if left <= 0 or not select.select([self.fd], [], [], left)[0]:
                     raise CandidateTimeout("the call did not return in time")
             try:
-                chunk = os.read(self.fd, min(n - len(buf), 1 << 20))
+                chunk = os.read(self.fd, max(n - len(buf), 1 << 16))
             except OSError as exc:
                 raise CandidateGone(f"the candidate process is gone ({exc})") from None
             if not chunk:
                 raise CandidateGone("the candidate process exited")
             buf += chunk
-        return buf
+        out = bytes(buf[:n])
+        del buf[:n]
+        return out
+
+
+_encode_json = json.JSONEncoder(separators=(",", ":")).encode
 
 
 # The oracle's view of a candidate that stopped answering. BaseException, so that a test's own
