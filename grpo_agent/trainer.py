@@ -107,7 +107,9 @@ class Trainer:
         if config.gradient_checkpointing or (
             config.gradient_checkpointing is None and self.device.type == "cuda"
         ):
-            self.model.gradient_checkpointing_enable()  # type: ignore[operator]
+            # transformers >= 5.2x names it activation checkpointing (the old name warns)
+            enable = getattr(self.model, "activation_checkpointing_enable", None)
+            (enable or self.model.gradient_checkpointing_enable)()  # type: ignore[operator]
         self.reference = make_reference(self.model, beta=config.beta)
         self.optimizer, self.scheduler = build_optimizer(self.model, config)
         self.env_factory = env_factory or self._default_env_factory()
