@@ -161,11 +161,7 @@ class WorkerPool:
                 self._replace(slot, worker)
                 self._count("retries")
                 continue
-            if resp.get("clean", True):
-                self._release(slot, worker)
-            else:  # the result stands; the executor has quit
-                log.warning("sandbox worker %s could not be cleaned; replacing it", worker.name)
-                self._replace(slot, worker)
+            self._release(slot, worker)
             self._count("requests")
             return result_from_wire(
                 resp, latency_s=time.monotonic() - t0, attempts=attempt, worker=worker_name

@@ -13,9 +13,9 @@ Processes, and who may do what::
 
 Only the oracle decides that a test passed, and only the executor turns that into a verdict.
 Nothing the candidate prints, returns or exits with is read as a pass: return values cross as
-plain data (see codec.py) and are compared in the oracle. After every request all processes but
-the executor, the zygote and the oracle are killed and every file in the writable places is
-removed.
+plain data (see codec.py) and are compared in the oracle. After every request (once its answer
+is out, before the next one is read) all processes but the executor, the zygote and the oracle
+are killed and every file in the writable places is removed.
 
 Host protocol: 4-byte big-endian length + JSON, both directions, on stdin/stdout.
 """
@@ -72,6 +72,7 @@ class Executor:
         self.cpu: dict[str, float] = {"candidate": 0.0, "oracle": 0.0}
         self.oracle: OracleProcess | None = None
         self.dying: list[OracleProcess] = []  # killed, not reaped yet
+        self.unreaped: list[int] = []  # workers killed after the oracle's result
         parent, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         self.zpid = os.fork()
         if self.zpid == 0:
@@ -221,15 +222,23 @@ class Executor:
                 break
         if stdin_fd is not None:
             os.close(stdin_fd)
+        # With the oracle's result in, the worker's exit matters only if it crashed, which
+        # run_function asks for: it is reaped after the answer has gone out (see `finish`).
+        later = result_fd is not None and exit_info is None
+        if later:
+            self.cpu["candidate"] += process_cpu(pid)
         kill_group(pid)
         for fd in (out_fd, err_fd):
             os.close(fd)
         if result_fd is not None:
             os.close(result_fd)
-        if exit_info is None:
-            exit_info = self.wait_exit(pid)
-        if exit_info is not None:
-            self.cpu["candidate"] += exit_info["cpu"]
+        if later:
+            self.unreaped.append(pid)
+        else:
+            if exit_info is None:
+                exit_info = self.wait_exit(pid)
+            if exit_info is not None:
+                self.cpu["candidate"] += exit_info["cpu"]
         return {
             "stdout": bytes(bufs[out_fd]),
             "stderr": bytes(bufs[err_fd]),
@@ -327,6 +336,9 @@ class Executor:
             result = json.loads(sup["result"]) if sup["result"] else None
         except ValueError:
             result = None
+        if (type(result) is not dict or "stop" in result) and pid in self.unreaped:
+            self.unreaped.remove(pid)  # the verdict needs the exit status
+            sup["exit"] = self.wait_exit(pid)
         oracle = self.oracle
         if (
             oracle is not None
@@ -573,6 +585,14 @@ class Executor:
     def workdir(self) -> str:
         return f"{self.cfg['work_root']}/job-{self.tag + 1}"
 
+    def finish(self) -> bool:
+        """After the answer went out, before the next request is read: reap the request's
+        workers, then `cleanup`. False: the executor is not fit for another request."""
+        for pid in self.unreaped:
+            self.wait_exit(pid)
+        self.unreaped.clear()
+        return self.cleanup()
+
     def cleanup(self) -> bool:
         """Kill every process but ours and empty the writable places. True if all clean."""
         if self.cfg["scan_procs"] or self.privileged:
@@ -638,10 +658,18 @@ class Executor:
             resp = self.run_command(req)
         else:
             return {"infra_error": f"unknown request kind {kind!r}"}
-        resp["clean"] = self.cleanup()
         resp["duration_s"] = time.monotonic() - t0
         resp["cpu_s"] = dict(self.cpu, executor=time.process_time() - cpu0)
         return resp
+
+
+def process_cpu(pid: int) -> float:
+    """CPU seconds `pid` has run so far (0.0 if it is gone)."""
+    try:
+        with open(f"/proc/{pid}/schedstat", "rb") as f:
+            return int(f.read().split()[0]) / 1e9
+    except (OSError, ValueError, IndexError):
+        return 0.0
 
 
 def other_pids(ours: tuple[int, ...], uids: set | None = None) -> list[int]:
@@ -722,9 +750,10 @@ def main() -> None:
             resp = {"infra_error": traceback.format_exc()[-3000:]}
         resp["id"] = msg.get("id") if isinstance(msg, dict) else None
         send_frame(host_out, resp)
-        if "infra_error" in resp or resp.get("clean") is False:
-            # Not fit for another request (the host may have queued one already): quit, and
-            # the host retries whatever it had sent on a fresh executor.
+        # The answer goes out first, the clean-up after it (rule 5 needs it done before the
+        # next request, not before this answer). If the executor is not fit for another
+        # request, it quits: the host retries whatever it had queued on a fresh executor.
+        if "infra_error" in resp or not executor.finish():
             break
     executor.drop_oracle(wait=True)
     try:

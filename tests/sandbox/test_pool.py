@@ -277,7 +277,6 @@ def answer(tag: str, *, status: str = "passed", **fields: Any) -> dict[str, Any]
         "tests_total": 1,
         "tests": [test],
         "stdout": tag,
-        "clean": True,
         **fields,
     }
 
@@ -514,20 +513,26 @@ def test_an_infra_error_answer_is_retried_on_a_fresh_worker(
 
 
 @pytest.mark.parametrize("status", ["passed", "timeout"])
-def test_an_unclean_answer_stands_and_replaces_the_worker(
+def test_an_answer_stands_when_its_executor_quits_after_it(
     make_pool: Callable[..., FakePool], status: str
 ) -> None:
+    """An executor that cannot clean up after a request answers it, then quits."""
+    answered: set[str] = set()
+
     def serve(worker: FakeWorker, tag: str) -> dict[str, Any]:
-        if worker.generation == 0:
-            return answer(tag, status=status, clean=False)
-        return answer(tag)
+        if worker.generation > 0:
+            return answer(tag)
+        if answered:
+            raise WorkerError("the executor's stream closed", worker=worker.name)
+        answered.add(tag)
+        return answer(tag, status=status)
 
     pool = make_pool(serve, pool_size=1)
     first = pool.run(request("a"))
     assert (first.status, first.worker, first.attempts) == (Status(status), "s0g0", 1)
-    assert [w.name for w in pool.started] == ["s0g0", "s0g1"]
+    second = pool.run(request("b"))
+    assert (second.passed, second.worker, second.attempts) == (True, "s0g1", 2)
     assert pool.started[0].closed.is_set()
-    assert pool.run(request("b")).worker == "s0g1"
 
 
 def test_retries_end_in_an_infra_error(make_pool: Callable[..., FakePool]) -> None:
