@@ -127,11 +127,11 @@ class Executor:
         data = self.zsock.recv(4096)
         if not data:
             raise RuntimeError("the zygote exited")
-        msg = json.loads(data)
-        if "spawned" in msg:
-            self.spawned[msg["spawned"]] = msg["pid"]
-        else:
+        if data[:1] == b"{":
+            msg = json.loads(data)
             self.exits[msg["exited"]] = msg
+        else:  # the pid of the worker just spawned: one spawn is in flight at a time
+            self.spawned[self.tag] = int(data)
         return True
 
     def wait_exit(self, pid: int, timeout: float = 2.0) -> dict | None:
