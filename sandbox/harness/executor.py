@@ -50,7 +50,7 @@ from sandbox.harness.wire import (
     recv_frame,
     send_frame,
 )
-from sandbox.harness.worker import SAFE_ENV, warm_up, zygote_main
+from sandbox.harness.worker import ORACLE_WARM_MODULES, SAFE_ENV, warm_up, zygote_main
 
 
 class OracleProcess:
@@ -728,7 +728,10 @@ def main() -> None:
     os.dup2(null, 0)
     os.dup2(null, 1)
     os.close(null)
-    executor = Executor(cfg)
+    executor = Executor(cfg)  # forks the zygote
+    warm_up(ORACLE_WARM_MODULES)
+    gc.collect()
+    gc.freeze()
     send_frame(
         host_out,
         {

@@ -40,8 +40,6 @@ WARM_MODULES = (
     "string",
     "typing",
     "operator",
-    "random",
-    "statistics",
     "fractions",
     "decimal",
     "datetime",
@@ -53,6 +51,11 @@ WARM_MODULES = (
     "enum",
     "traceback",
 )
+
+ORACLE_WARM_MODULES = ("random", "statistics")
+"""Warm for oracles only: imported after the zygote is forked, because `random` re-seeds itself
+in every forked child (an at-fork hook), which costs each worker some 40 page copies, about
+0.15 ms; tests draw random inputs far more often than solutions do (`statistics` imports it)."""
 
 
 def set_limits(limits: dict, *, memory_mb: int, nproc: bool) -> None:
@@ -247,9 +250,9 @@ def finish_like_the_interpreter() -> None:
     atexit._run_exitfuncs()
 
 
-def warm_up() -> None:
+def warm_up(names: tuple[str, ...] = WARM_MODULES) -> None:
     """Import what candidates and tests commonly use, once, so forked processes start warm."""
-    for name in WARM_MODULES:
+    for name in names:
         try:
             __import__(name)
         except ImportError:
