@@ -8,6 +8,7 @@ either serves calls from the oracle (function requests), runs a Python program a
 
 from __future__ import annotations
 
+import _signal
 import json
 import os
 import resource
@@ -19,6 +20,8 @@ import traceback
 
 from sandbox.harness import codec
 from sandbox.harness.wire import CandidateStop, Channel, exc_mro, format_exception, safe_str
+
+_SIGCHLD, _SIGPIPE, _SIG_DFL = int(signal.SIGCHLD), int(signal.SIGPIPE), int(signal.SIG_DFL)
 
 SAFE_ENV = {
     "PATH": "/usr/local/bin:/usr/bin:/bin",
@@ -113,7 +116,7 @@ def worker_main(spec: dict, fds: list[int]) -> None:
             run_script(job)
         else:  # exec
             os.close(3)
-            signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+            _signal.signal(_SIGPIPE, _SIG_DFL)
             # Programs get a fixed environment; the Python ones (forked, not exec'd) keep the
             # executor's, which holds nothing but the image's defaults.
             os.execve(job["argv"][0], job["argv"], dict(SAFE_ENV, HOME=workdir, TMPDIR=workdir))
@@ -292,12 +295,14 @@ def zygote_main(sock: socket.socket) -> None:
                 os._exit(0)
             if not data:
                 os._exit(0)  # the executor is gone
-            # From the fork until the worker exits, every page this process writes is copied:
-            # the worker parses its own spawn message, and this side answers with the bare pid.
+            # Every page either process writes between the fork and the worker's exit is copied
+            # (about 4 us each): the worker parses its own spawn message (it parses JSON anyway,
+            # for its job), restores the default SIGCHLD through _signal (signal.signal's enum
+            # conversions alone touch some 80 pages), and this side answers with the bare pid.
             pid = os.fork()
             if pid == 0:
                 signal.set_wakeup_fd(-1)
-                signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+                _signal.signal(_SIGCHLD, _SIG_DFL)
                 worker_main(json.loads(data), fds)
             for fd in fds:
                 os.close(fd)
