@@ -245,9 +245,9 @@ class ExecutorConnection:
                     break
                 left = deadline - time.monotonic()
                 if left <= 0:
-                    self._broken = "executor did not answer in time"
-                    self._cond.notify_all()
-                    raise WorkerError(self._broken, worker=self.name)
+                    reason = "executor did not answer in time"
+                    self._fail(reason)  # the lock is held: it is the first failure
+                    raise WorkerError(reason, worker=self.name)
                 self._cond.wait(left)
             else:
                 return self._answers.pop(rid)

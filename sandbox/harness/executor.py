@@ -68,7 +68,7 @@ class Executor:
         self.privileged = bool(cfg["privileged"])
         self.tag = 0
         self.exits: dict[int, dict] = {}
-        self.spawned: dict[int, int] = {}
+        self.spawned: int | None = None  # the zygote's answer to the spawn message in flight
         self.cpu: dict[str, float] = {"candidate": 0.0, "oracle": 0.0}
         self.oracle: OracleProcess | None = None
         self.dying: list[OracleProcess] = []  # killed, not reaped yet
@@ -104,7 +104,6 @@ class Executor:
         if processes is not None:
             limits = dict(limits, processes=processes)
         spec = {
-            "tag": self.tag,
             "mode": mode,
             "limits": limits,
             "workdir": workdir,
@@ -114,11 +113,20 @@ class Executor:
             "clean": self.cfg["clean_dirs"],
         }
         socket.send_fds(self.zsock, [json.dumps(spec).encode()], fds)
-        deadline = time.monotonic() + 10
-        while self.tag not in self.spawned:
+        pid = self._spawned(timeout=10)
+        if pid is None:
+            raise RuntimeError("the zygote did not answer a spawn request")
+        return pid
+
+    def _spawned(self, timeout: float) -> int | None:
+        """The pid of the process the zygote forked for the spawn message just sent (one is
+        in flight at a time); None if it does not answer in `timeout` seconds."""
+        deadline = time.monotonic() + timeout
+        while self.spawned is None:
             if not self._pump(deadline - time.monotonic()):
-                raise RuntimeError("the zygote did not answer a spawn request")
-        return self.spawned.pop(self.tag)
+                return None
+        pid, self.spawned = self.spawned, None
+        return pid
 
     def _pump(self, timeout: float) -> bool:
         """Read one message from the zygote; False on timeout."""
@@ -130,8 +138,8 @@ class Executor:
         if data[:1] == b"{":
             msg = json.loads(data)
             self.exits[msg["exited"]] = msg
-        else:  # the pid of the worker just spawned: one spawn is in flight at a time
-            self.spawned[self.tag] = int(data)
+        else:
+            self.spawned = int(data)
         return True
 
     def wait_exit(self, pid: int, timeout: float = 2.0) -> dict | None:
@@ -629,16 +637,13 @@ class Executor:
     def clean_as(self, uid: int | None) -> None:
         null = os.open(os.devnull, os.O_RDWR)
         try:
-            self.tag += 1
-            spec = {"tag": self.tag, "mode": "clean", "uid": uid, "clean": self.cfg["clean_dirs"]}
+            spec = {"mode": "clean", "uid": uid, "clean": self.cfg["clean_dirs"]}
             socket.send_fds(self.zsock, [json.dumps(spec).encode()], [null, null, null, null])
         finally:
             os.close(null)
-        deadline = time.monotonic() + 10
-        while self.tag not in self.spawned:
-            if not self._pump(deadline - time.monotonic()):
-                return
-        self.wait_exit(self.spawned.pop(self.tag), timeout=10)
+        pid = self._spawned(timeout=10)
+        if pid is not None:
+            self.wait_exit(pid, timeout=10)
 
     def handle(self, msg: dict) -> dict:
         op = msg.get("op")
