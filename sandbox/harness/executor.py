@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import gc
 import json
+import marshal
 import os
 import select
 import signal
@@ -50,7 +51,13 @@ from sandbox.harness.wire import (
     recv_frame,
     send_frame,
 )
-from sandbox.harness.worker import ORACLE_WARM_MODULES, SAFE_ENV, warm_up, zygote_main
+from sandbox.harness.worker import (
+    ORACLE_WARM_MODULES,
+    SAFE_ENV,
+    exit_report,
+    warm_up,
+    zygote_main,
+)
 
 
 class OracleProcess:
@@ -112,7 +119,7 @@ class Executor:
             "nproc": self.privileged,
             "clean": self.cfg["clean_dirs"],
         }
-        socket.send_fds(self.zsock, [json.dumps(spec).encode()], fds)
+        socket.send_fds(self.zsock, [marshal.dumps(spec)], fds)
         pid = self._spawned(timeout=10)
         if pid is None:
             raise RuntimeError("the zygote did not answer a spawn request")
@@ -135,9 +142,9 @@ class Executor:
         data = self.zsock.recv(4096)
         if not data:
             raise RuntimeError("the zygote exited")
-        if data[:1] == b"{":
-            msg = json.loads(data)
-            self.exits[msg["exited"]] = msg
+        exit_info = exit_report(data)
+        if exit_info is not None:
+            self.exits[exit_info["exited"]] = exit_info
         else:
             self.spawned = int(data)
         return True
@@ -286,7 +293,7 @@ class Executor:
                 os.close(fd)
             theirs.close()
         try:
-            Channel(mine.fileno(), cap=0).send(job)
+            Channel(mine.fileno(), cap=0).send_trusted(job)
         except OSError:
             pass  # the worker died at once; its exit status tells why
         mine.close()
@@ -324,7 +331,7 @@ class Executor:
         job = {k: req[k] for k in ("source", "entry_point")}
         job["files"] = req.get("files", {})
         try:
-            Channel(oracle_end.fileno(), cap=0).send(job)
+            Channel(oracle_end.fileno(), cap=0).send_trusted(job)
         except OSError:
             pass  # the worker died at once; the oracle sees it gone
         res_r, res_w = os.pipe()
@@ -638,7 +645,7 @@ class Executor:
         null = os.open(os.devnull, os.O_RDWR)
         try:
             spec = {"mode": "clean", "uid": uid, "clean": self.cfg["clean_dirs"]}
-            socket.send_fds(self.zsock, [json.dumps(spec).encode()], [null, null, null, null])
+            socket.send_fds(self.zsock, [marshal.dumps(spec)], [null, null, null, null])
         finally:
             os.close(null)
         pid = self._spawned(timeout=10)

@@ -143,7 +143,7 @@ class CandidateProxy:
         if self.stopped is not None:
             raise self.stopped
         try:
-            self.chan.send(
+            self.chan.send_trusted(
                 {"target": target, "args": codec.encode(args), "kwargs": codec.encode(kwargs)}
             )
             reply = self.chan.recv(time.monotonic() + self.timeout)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import builtins
 import json
+import marshal
 import os
 import select
 import struct
@@ -45,9 +46,14 @@ def recv_frame(fd: int) -> object:
 
 
 class Channel:
-    """Length-prefixed JSON messages over a stream socket's file descriptor, with deadlines and
-    a size cap. Plain fd reads and writes (a forked worker has no socket object to build),
-    buffered: a message usually costs one read."""
+    """Length-prefixed messages over a stream socket's file descriptor, with deadlines and a
+    size cap. Plain fd reads and writes (a forked worker has no socket object to build),
+    buffered: a message usually costs one read.
+
+    One format per direction. What the candidate's process writes is JSON (`send`, `recv`),
+    the only format its readers parse. What it is sent by the executor and the oracle, both
+    trusted, is marshal (`send_trusted`, `recv_trusted`): a worker reads that in one C call,
+    where the first JSON decode in a fresh fork copies some 90 pages (0.3 ms)."""
 
     def __init__(self, fd: int, cap: int) -> None:
         self.fd, self.cap = fd, cap
@@ -56,14 +62,25 @@ class Channel:
     def send(self, obj: object) -> None:
         self.send_bytes(_encode_json(obj).encode())
 
+    def send_trusted(self, obj: object) -> None:
+        self.send_bytes(marshal.dumps(obj))
+
     def send_bytes(self, body: bytes) -> None:
         write_all(self.fd, struct.pack(">I", len(body)) + body)
 
     def recv(self, deadline: float | None = None) -> object:
+        return json.loads(self._message(deadline))
+
+    def recv_trusted(self) -> object:
+        """A message from the executor or the oracle; never call this where the candidate
+        writes (marshal is not safe against crafted input)."""
+        return marshal.loads(self._message(None))
+
+    def _message(self, deadline: float | None) -> bytes:
         (n,) = struct.unpack(">I", self._take(4, deadline))
         if n > self.cap:
             raise OutputLimit(f"a message of {n} bytes from the candidate is over the limit")
-        return json.loads(self._take(n, deadline))
+        return self._take(n, deadline)
 
     def _take(self, n: int, deadline: float | None) -> bytes:
         buf = self.buf
