@@ -10,6 +10,13 @@ Pipelining: a worker may hold up to `pipeline` requests at once. It still runs t
 the other; the next one waits in its input, so the executor starts it the moment the previous
 result is out instead of idling for a round trip through the engine. A request is only queued
 behind a busy worker when no worker is idle.
+
+Affinity: an executor keeps the oracle process of the tests it graded last for the next request
+with the same tests (a GRPO group's samples), and a fresh oracle costs some milliseconds. So a
+request goes to a worker whose last request had its tests when that one has room, and a worker
+with room takes, from `run_many`'s queue, first the requests with its own tests, then those of
+tests no other worker is on, and only then another worker's (so none idles while work waits).
+A lone `run` goes to the least busy worker, and of those to one that last ran its tests.
 """
 
 from __future__ import annotations
@@ -21,14 +28,21 @@ import signal
 import threading
 import time
 import weakref
+from collections import deque
 from collections.abc import Sequence
-from concurrent.futures import CancelledError, ThreadPoolExecutor
+from concurrent.futures import Future, InvalidStateError, ThreadPoolExecutor
 from types import TracebackType
 from typing import Any, Protocol
 
 from sandbox.base import ExecRequest, ExecResult
 from sandbox.errors import SandboxClosedError, SandboxError, WorkerError
-from sandbox.protocol import ExecutorConnection, infra_result, request_to_wire, result_from_wire
+from sandbox.protocol import (
+    ExecutorConnection,
+    infra_result,
+    request_to_wire,
+    result_from_wire,
+    tests_key,
+)
 
 log = logging.getLogger("codegym.sandbox")
 
@@ -64,6 +78,8 @@ class WorkerPool:
         self.pipeline = pipeline
         self._workers: dict[int, Worker] = {}  # slot -> its worker; absent while restarting
         self._busy: dict[int, int] = {}  # slot -> requests its worker holds now
+        self._last_key: dict[int, int | None] = {}  # slot -> `tests_key` of its last request
+        self._queued: dict[int | None, deque[_Job]] = {}  # run_many's waiting jobs, by key
         self._lock = threading.Condition()
         self._closed = False
         self._threads: ThreadPoolExecutor | None = None
@@ -101,7 +117,11 @@ class WorkerPool:
             self._closed = True
             workers = list(self._workers.values())
             self._workers.clear()
+            queued = [job for jobs in self._queued.values() for job in jobs]
+            self._queued.clear()
             self._lock.notify_all()  # wake the callers waiting for a worker
+        for job in queued:
+            job.fail(SandboxClosedError("this sandbox was closed during run_many"))
         for worker in workers:
             try:
                 worker.close()
@@ -140,15 +160,20 @@ class WorkerPool:
         if self._closed:
             raise SandboxClosedError("this sandbox is closed; create a new one")
         payload = request_to_wire(request)
-        timeout = request.limits.timeout_s + HOST_TIMEOUT_MARGIN_S
+        return self._attempts(_Job(request, payload), None)
+
+    def _attempts(self, job: _Job, first: tuple[int, Worker] | None) -> ExecResult:
+        """Run `job`, on `first` if given, retrying on fresh workers while they break."""
+        timeout = job.request.limits.timeout_s + HOST_TIMEOUT_MARGIN_S
         t0 = time.monotonic()
         error = "no attempt was made"
         worker_name = ""
         for attempt in range(1, self.retries + 2):
-            slot, worker = self._acquire()
+            slot, worker = first or self._acquire(job.key)
+            first = None
             worker_name = worker.name
             try:
-                resp = worker.connection.call(payload, timeout)
+                resp = worker.connection.call(job.payload, timeout)
             except WorkerError as exc:
                 error = str(exc)
                 log.warning("sandbox worker %s failed (%s); replacing it", worker.name, exc)
@@ -171,35 +196,78 @@ class WorkerPool:
             error, latency_s=time.monotonic() - t0, attempts=self.retries + 1, worker=worker_name
         )
 
-    def _acquire(self) -> tuple[int, Worker]:
-        """The live worker holding the fewest requests; waits while all hold `pipeline`. A slot
-        that could not be restarted is only tried when no live worker is left, or once its
-        restart is `replace_timeout_s` old (the try restarts it)."""
+    def _acquire(self, key: int | None) -> tuple[int, Worker]:
+        """The least busy worker for a request with `tests_key` `key`, of those the one that
+        last ran its tests; waits while none has room."""
         with self._lock:
             while True:
-                if self._closed:
-                    raise SandboxClosedError("this sandbox was closed while the request waited")
-                live = [s for s in self._workers if not isinstance(self._workers[s], _DeadWorker)]
-                slot = min(
-                    (s for s in live if self._busy[s] < self.pipeline),
-                    key=self._busy.__getitem__,
-                    default=None,
-                )
-                if slot is None:
-                    now = time.monotonic()
-                    slot = next(
-                        (
-                            s
-                            for s, w in self._workers.items()
-                            if isinstance(w, _DeadWorker)
-                            and (not live or now - w.since > self.replace_timeout_s)
-                        ),
-                        None,
+                slots = self._open_slots()
+                if slots:
+                    slot = min(
+                        slots,
+                        key=lambda s: (self._busy[s], key is None or self._last_key[s] != key),
                     )
-                if slot is not None:
-                    self._busy[slot] += 1
-                    return slot, self._workers[slot]
-                self._lock.wait(1.0 if len(live) < len(self._workers) else None)
+                    return self._take_slot(slot, key)
+                self._wait()
+
+    def _next_job(self) -> tuple[int, Worker, _Job]:
+        """For a `run_many` thread: the next queued job and the worker to run it on (see the
+        module's docstring); waits while no worker has room."""
+        with self._lock:
+            while True:
+                slots = self._open_slots()
+                if slots and self._queued:
+                    for slot in slots:  # a worker's own tests first
+                        key = self._last_key[slot]
+                        if key is not None and key in self._queued:
+                            return (*self._take_slot(slot, key), self._dequeue(key))
+                    slot = slots[0]
+                    others = {self._last_key[s] for s in self._busy if s != slot}
+                    key = next(iter(self._queued))  # the oldest, if all are others' tests
+                    for candidate in self._queued:
+                        if candidate is None or candidate not in others:
+                            key = candidate
+                            break
+                    return (*self._take_slot(slot, key), self._dequeue(key))
+                self._wait()
+
+    def _open_slots(self) -> list[int]:
+        """Under the lock: the live slots with room, least busy first. A slot that could not
+        be restarted is only offered when no live worker is left, or once its restart is
+        `replace_timeout_s` old (the try restarts it)."""
+        if self._closed:
+            raise SandboxClosedError("this sandbox was closed while the request waited")
+        live = [s for s in self._workers if not isinstance(self._workers[s], _DeadWorker)]
+        slots = sorted(
+            (s for s in live if self._busy[s] < self.pipeline), key=self._busy.__getitem__
+        )
+        if not slots:
+            now = time.monotonic()
+            slots = [
+                s
+                for s, w in self._workers.items()
+                if isinstance(w, _DeadWorker)
+                and (not live or now - w.since > self.replace_timeout_s)
+            ][:1]
+        return slots
+
+    def _take_slot(self, slot: int, key: int | None) -> tuple[int, Worker]:
+        self._busy[slot] += 1
+        self._last_key[slot] = key
+        return slot, self._workers[slot]
+
+    def _dequeue(self, key: int | None) -> _Job:
+        jobs = self._queued[key]
+        job = jobs.popleft()
+        if not jobs:
+            del self._queued[key]
+        return job
+
+    def _wait(self) -> None:
+        """Under the lock: until a worker frees room (a slot that could not be restarted is
+        looked at again every second)."""
+        restarting = any(isinstance(w, _DeadWorker) for w in self._workers.values())
+        self._lock.wait(1.0 if restarting else None)
 
     def _release(self, slot: int, worker: Worker) -> None:
         with self._lock:
@@ -217,6 +285,7 @@ class WorkerPool:
             if not self._closed:
                 self._workers[slot] = worker
                 self._busy[slot] = 0
+                self._last_key[slot] = None
                 self._lock.notify_all()
                 return
         worker.close()
@@ -228,21 +297,34 @@ class WorkerPool:
             return []
         if len(requests) == 1:
             return [self.run(requests[0])]
+        jobs = [_Job(request, request_to_wire(request)) for request in requests]
         with self._lock:
+            if self._closed:
+                raise SandboxClosedError("this sandbox is closed; create a new one")
             if self._threads is None:
                 self._threads = ThreadPoolExecutor(
                     max_workers=self.pool_size * self.pipeline,
                     thread_name_prefix="codegym-sandbox",
                 )
             threads = self._threads
+            for job in jobs:
+                self._queued.setdefault(job.key, deque()).append(job)
         try:
-            futures = [threads.submit(self.run, request) for request in requests]
-        except RuntimeError as exc:  # close() shut the threads down meanwhile
-            raise SandboxClosedError("this sandbox was closed during run_many") from exc
+            for _ in jobs:  # each run takes whichever queued job suits a free worker best
+                threads.submit(self._run_next)
+        except RuntimeError:  # close() shut the threads down meanwhile; it failed the jobs
+            pass
+        return [job.result() for job in jobs]
+
+    def _run_next(self) -> None:
         try:
-            return [future.result() for future in futures]
-        except CancelledError as exc:  # close() cancelled the requests still queued
-            raise SandboxClosedError("this sandbox was closed during run_many") from exc
+            slot, worker, job = self._next_job()
+        except SandboxClosedError:
+            return  # close() failed the queued jobs
+        try:
+            job.succeed(self._attempts(job, (slot, worker)))
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller of run_many
+            job.fail(exc)
 
     def _replace(self, slot: int, old: Worker) -> None:
         """Throw `old` away and put a fresh worker in its slot (retrying while the engine is
@@ -274,6 +356,32 @@ class WorkerPool:
                 continue
             self._install(slot, fresh)
             return
+
+
+class _Job:
+    """A request, its wire form and `tests_key`, and the future of its result."""
+
+    __slots__ = ("request", "payload", "key", "_future")
+
+    def __init__(self, request: ExecRequest, payload: dict[str, Any]) -> None:
+        self.request, self.payload = request, payload
+        self.key = tests_key(payload)
+        self._future: Future[ExecResult] = Future()
+
+    def succeed(self, result: ExecResult) -> None:
+        try:
+            self._future.set_result(result)
+        except InvalidStateError:  # close() failed it meanwhile
+            pass
+
+    def fail(self, exc: BaseException) -> None:
+        try:
+            self._future.set_exception(exc)
+        except InvalidStateError:
+            pass
+
+    def result(self) -> ExecResult:
+        return self._future.result()
 
 
 class _DeadWorker:

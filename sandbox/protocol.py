@@ -29,6 +29,7 @@ from sandbox.base import (
 )
 from sandbox.errors import WorkerError
 from sandbox.harness import codec
+from sandbox.harness.oracle import ORACLE_FIELDS
 
 HARNESS_MODULES = ("codec", "wire", "verdict", "worker", "oracle", "executor")
 
@@ -122,6 +123,16 @@ def request_to_wire(request: ExecRequest) -> dict[str, Any]:
             "limits": limits,
         }
     raise TypeError(f"not a sandbox request: {type(request).__name__}")
+
+
+def tests_key(payload: dict[str, Any]) -> int | None:
+    """Equal for function requests that an executor may grade with the same oracle process
+    (the same tests and limits), None for the other kinds: the pool sends a request to the
+    executor that last graded its tests where it can (`WorkerPool`). A collision costs only
+    that: the executor itself compares the fields before it keeps an oracle."""
+    if payload["kind"] != "function":
+        return None
+    return hash(json.dumps([payload.get(k) for k in ORACLE_FIELDS], sort_keys=True))
 
 
 def result_from_wire(

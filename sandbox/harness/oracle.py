@@ -105,12 +105,21 @@ def interpreter_state() -> tuple:
 _VOLATILE_SYS = {"last_type", "last_value", "last_traceback", "last_exc"}
 
 
-_SHARED = ("setup", "test_script", "check_name", "split_asserts", "tests", "entry_point", "limits")
+ORACLE_FIELDS = (
+    "setup",
+    "test_script",
+    "check_name",
+    "split_asserts",
+    "tests",
+    "entry_point",
+    "limits",
+)
+"""The fields of a function request that its oracle process depends on."""
 
 
 def same_tests(a: dict, b: dict) -> bool:
     """Whether requests `a` and `b` may share an oracle process: same tests, same limits."""
-    return all(a.get(k) == b.get(k) for k in _SHARED)
+    return all(a.get(k) == b.get(k) for k in ORACLE_FIELDS)
 
 
 def load_failure(reply: object) -> dict:

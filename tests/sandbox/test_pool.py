@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from sandbox import CommandRequest, Status
+from sandbox import CommandRequest, FunctionRequest, Status
 from sandbox.errors import SandboxClosedError, SandboxError, WorkerError
 from sandbox.pool import WorkerPool
 from tests.sandbox.threads import WAIT_S, spawn
@@ -84,8 +84,9 @@ class FakeWorker:
         self._serve, self._floor = serve, floor
 
     def call(self, payload: dict[str, Any], timeout: float) -> dict[str, Any]:
+        tag = payload["command"] if payload["kind"] == "command" else payload["test_script"]
         with self._floor.holding(self.name):
-            return self._serve(self, payload["command"])
+            return self._serve(self, tag)
 
     def close(self) -> None:
         self.closed.set()
@@ -403,3 +404,61 @@ def test_a_waiter_is_not_handed_a_broken_worker(
     assert holder.result(WAIT_S).passed
     assert waiter.result(WAIT_S).attempts == 1
 
+
+# -- which worker a request goes to ------------------------------------------------------------
+
+
+def sample(group: str, i: int) -> FunctionRequest:
+    """Sample `i` of a group: the group's tests (`group` is the test script), its own source."""
+    return FunctionRequest(source=f"def f():\n    return {i}\n", entry_point="f", test_script=group)
+
+
+def test_run_many_keeps_each_groups_samples_on_one_worker(
+    make_pool: Callable[..., FakePool],
+) -> None:
+    served: list[tuple[str, str]] = []
+
+    def serve(worker: FakeWorker, tag: str) -> dict[str, Any]:
+        served.append((tag, worker.name))
+        time.sleep(0.002)
+        return answer(tag)
+
+    pool = make_pool(serve, pool_size=2, pipeline=2)
+    groups = ["A", "B", "C", "D"]
+    batch = [sample(group, i) for i in range(8) for group in groups]  # interleaved
+    results = pool.run_many(batch)
+    assert [result.stdout for result in results] == [request.test_script for request in batch]
+    workers = {group: {name for tag, name in served if tag == group} for group in groups}
+    # Each group stays where its oracle is; only at the end may an idle worker take over
+    # what is left of the other's (without affinity every group is split: 8 pairs).
+    assert sum(len(names) for names in workers.values()) <= len(groups) + 1, workers
+
+
+def test_a_lone_request_prefers_the_idle_worker_that_last_ran_its_tests(
+    make_pool: Callable[..., FakePool], floor: Floor
+) -> None:
+    pool = make_pool(gated_hold(floor), pool_size=2, pipeline=1)
+    held = spawn(pool.run, request("hold"))
+    floor.wait_for(1)
+    (busy,) = floor.held()
+    other = pool.run(sample("A", 0)).worker
+    assert other != busy
+    floor.gate.set()
+    assert held.result(WAIT_S).worker == busy
+    # Both idle now: A's tests go back to the worker that graded them, new tests to the first.
+    assert [pool.run(sample("A", i)).worker for i in range(1, 4)] == [other] * 3
+
+
+def test_close_fails_the_requests_still_queued_in_run_many(
+    make_pool: Callable[..., FakePool], floor: Floor
+) -> None:
+    def serve(worker: FakeWorker, tag: str) -> dict[str, Any]:
+        worker.closed.wait(WAIT_S)
+        return answer(tag)  # the first request ends well; the others never started
+
+    pool = make_pool(serve, pool_size=1, pipeline=1)
+    batch = spawn(pool.run_many, [sample("A", i) for i in range(5)])
+    floor.wait_for(1)
+    pool.close()
+    with pytest.raises(SandboxClosedError):
+        batch.result(WAIT_S)
