@@ -34,7 +34,14 @@ import time
 import traceback
 
 from sandbox.harness import codec
-from sandbox.harness.oracle import REUSES, compile_tests, count_asserts, oracle_main, same_tests
+from sandbox.harness.oracle import (
+    REUSES,
+    compile_tests,
+    count_asserts,
+    interpreter_state,
+    oracle_main,
+    same_tests,
+)
 from sandbox.harness.verdict import (
     clip,
     exit_code,
@@ -78,6 +85,7 @@ class Executor:
         self.spawned: int | None = None  # the zygote's answer to the spawn message in flight
         self.cpu: dict[str, float] = {"candidate": 0.0, "oracle": 0.0}
         self.oracle: OracleProcess | None = None
+        self.retired: list[OracleProcess] = []  # replaced, to be killed after the answer
         self.dying: list[OracleProcess] = []  # killed, not reaped yet
         self.unreaped: list[int] = []  # workers killed after the oracle's result
         parent, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
@@ -106,7 +114,9 @@ class Executor:
         workdir: str,
         memory_mb: int | None = None,
         processes: int | None = None,
-    ) -> int:
+    ) -> None:
+        """Ask the zygote for a process; `spawned_pid` waits for its pid (one request is in
+        flight at a time). The zygote forks it meanwhile."""
         self.tag += 1
         if processes is not None:
             limits = dict(limits, processes=processes)
@@ -120,6 +130,8 @@ class Executor:
             "clean": self.cfg["clean_dirs"],
         }
         socket.send_fds(self.zsock, [marshal.dumps(spec)], fds)
+
+    def spawned_pid(self) -> int:
         pid = self._spawned(timeout=10)
         if pid is None:
             raise RuntimeError("the zygote did not answer a spawn request")
@@ -280,7 +292,7 @@ class Executor:
         in_r, in_w = os.pipe()
         mine, theirs = socket.socketpair()
         try:
-            pid = self.spawn(
+            self.spawn(
                 mode,
                 limits,
                 [in_r, out_w, err_w, theirs.fileno()],
@@ -288,6 +300,7 @@ class Executor:
                 memory_mb=memory_mb,
                 processes=processes,
             )
+            pid = self.spawned_pid()
         finally:
             for fd in (in_r, out_w, err_w):
                 os.close(fd)
@@ -319,21 +332,26 @@ class Executor:
         null = os.open(os.devnull, os.O_RDONLY)
         oracle_end, worker_end = socket.socketpair()
         try:
-            pid = self.spawn(
+            self.spawn(
                 "function", limits, [null, out_w, err_w, worker_end.fileno()], workdir=workdir
             )
         finally:
             for fd in (null, out_w, err_w):
                 os.close(fd)
             worker_end.close()
-        # The worker's job goes from here, not from the oracle: the executor's pages for this
-        # are warm, a freshly forked oracle's are not.
+        # While the zygote forks the worker: its job (from here, not from the oracle: the
+        # executor's pages for this are warm, a freshly forked oracle's are not), then the
+        # oracle, a fresh one forked if the tests are new.
         job = {k: req[k] for k in ("source", "entry_point")}
         job["files"] = req.get("files", {})
         try:
             Channel(oracle_end.fileno(), cap=0).send_trusted(job)
         except OSError:
             pass  # the worker died at once; the oracle sees it gone
+        try:
+            self.oracle_for(req)
+        finally:
+            pid = self.spawned_pid()
         res_r, res_w = os.pipe()
         try:
             try:
@@ -378,13 +396,16 @@ class Executor:
         uses = REUSES if self.privileged else 1
         if oracle is not None and oracle.uses < uses and same_tests(oracle.req, req):
             return oracle
-        self.drop_oracle()
+        if oracle is not None:  # idle and fit for use: killed after the answer (`finish`)
+            self.retired.append(oracle)
+            self.oracle = None
         if req.get("test_script"):
             try:
                 compile_tests(req)  # in the executor, so that the oracle inherits the code
             except SyntaxError:
                 pass  # the oracle reports it
         mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        baseline = interpreter_state()  # the executor's cwd is "/", as the oracle's will be
         pid = os.fork()
         if pid == 0:
             isolate_stdio()
@@ -395,7 +416,7 @@ class Executor:
                     except OSError:
                         pass
             try:
-                oracle_main(self.cfg, req, theirs)
+                oracle_main(self.cfg, req, theirs, baseline)
             finally:
                 os._exit(0)
         theirs.close()
@@ -406,7 +427,10 @@ class Executor:
         """Kill the oracle process, if any. It is reaped later (its exit runs on its own time,
         not this request's); its CPU not yet reported goes to the request that reaps it."""
         oracle, self.oracle = self.oracle, None
-        if oracle is not None:
+        self._kill([oracle] if oracle else [], wait=wait)
+
+    def _kill(self, oracles: list[OracleProcess], *, wait: bool = False) -> None:
+        for oracle in oracles:
             oracle.sock.close()
             try:
                 os.kill(oracle.pid, signal.SIGKILL)
@@ -606,6 +630,8 @@ class Executor:
         for pid in self.unreaped:
             self.wait_exit(pid)
         self.unreaped.clear()
+        retired, self.retired = self.retired, []
+        self._kill(retired)
         return self.cleanup()
 
     def cleanup(self) -> bool:
@@ -743,6 +769,7 @@ def main() -> None:
     os.dup2(null, 0)
     os.dup2(null, 1)
     os.close(null)
+    os.chdir("/")  # where oracles run: their check of the interpreter compares the cwd too
     executor = Executor(cfg)  # forks the zygote
     warm_up(ORACLE_WARM_MODULES)
     gc.collect()
@@ -774,6 +801,7 @@ def main() -> None:
         if "infra_error" in resp or not executor.finish():
             break
     executor.drop_oracle(wait=True)
+    executor._kill(executor.retired, wait=True)
     try:
         os.kill(executor.zpid, signal.SIGKILL)
     except ProcessLookupError:

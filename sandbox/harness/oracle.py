@@ -28,13 +28,14 @@ REUSES = 64
 """Requests one oracle process may grade (all of one test script) before a fresh one."""
 
 
-def oracle_main(cfg: dict, req: dict, ctrl: socket.socket) -> None:
+def oracle_main(cfg: dict, req: dict, ctrl: socket.socket, baseline: tuple) -> None:
     """Grade requests of `req`'s tests, in a process of the oracle's own uid, one per message
     on `ctrl`: each brings the channel to that request's fresh worker and the pipe for the
     result. The executor sends a request here only if it has the same tests and limits as
     `req`, and forks a fresh oracle for any other. After each request the oracle checks that
-    the task's code left the interpreter as it found it, and says so (`reusable`); if not,
-    the executor replaces it."""
+    the task's code left the interpreter as it found it (`baseline`, taken by the executor
+    just before the fork, where its pages are warm), and says so (`reusable`); if not, the
+    executor replaces it."""
     drop_privileges(cfg["oracle_uid"])
     os.chdir("/")  # never a directory that a clean-up removes
     limits = req["limits"]
@@ -42,7 +43,6 @@ def oracle_main(cfg: dict, req: dict, ctrl: socket.socket) -> None:
     oracle_limits = dict(limits, cpu_s=cpu_s, processes=64)
     set_limits(oracle_limits, memory_mb=max(1024, limits["memory_mb"]), nproc=cfg["privileged"])
     sys.set_int_max_str_digits(0)
-    baseline = interpreter_state()
     while True:
         try:
             _, fds, _, _ = socket.recv_fds(ctrl, 16, 2)
