@@ -37,7 +37,7 @@ def _run_split(src: str, candidate) -> tuple[int, list]:
     tree = ast.parse(src)
     n = oracle.split_check(tree, "check")
     rec = oracle._Recorder(max(n, 1))
-    ns = {"__cg_record": rec}
+    ns: dict[str, Any] = {"__cg_record": rec}
     exec(compile(tree, "t", "exec"), ns)
     try:
         ns["check"](candidate)

@@ -14,6 +14,7 @@ from sandbox import (
     StdioRequest,
     make_sandbox,
 )
+from sandbox.docker_backend import DockerSandbox
 
 pytestmark = pytest.mark.docker
 
@@ -221,6 +222,7 @@ def test_local_backend_runs_the_same_harness() -> None:
 def test_pool_spreads_over_several_engine_urls() -> None:
     url = "unix:///var/run/docker.sock"
     with make_sandbox("docker", pool_size=2, hosts=[url, url]) as sb:
+        assert isinstance(sb, DockerSandbox)
         assert len(sb.clients) == 2  # one client per URL; slot i uses client i % 2
         res = sb.run_many([fn(ADD, CallTest((i, 1), i + 1)) for i in range(4)])
     assert all(r.passed for r in res)

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -48,7 +49,7 @@ def spawn(sock: socket.socket, workdir: Path, argv: list[str]) -> tuple[int, lis
     """Have the zygote run `argv` in a worker; its pid, and the exit reports read meanwhile."""
     null = os.open(os.devnull, os.O_RDWR)
     mine, worker_end = socket.socketpair()
-    spec = {
+    spec: dict[str, Any] = {
         "mode": "exec",
         "limits": LIMITS,
         "workdir": str(workdir),
@@ -62,7 +63,7 @@ def spawn(sock: socket.socket, workdir: Path, argv: list[str]) -> tuple[int, lis
     worker_end.close()
     Channel(mine.fileno(), cap=0).send_trusted({"argv": argv})
     mine.close()
-    reports = []
+    reports: list[dict[str, Any]] = []
     while True:
         data = read(sock)
         report = exit_report(data)
