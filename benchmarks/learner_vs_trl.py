@@ -84,7 +84,7 @@ def run_trl(args: argparse.Namespace, model_dir: Path, out_dir: Path) -> dict[st
         def on_step_end(self, *a: Any, **k: Any) -> None:
             step_times.append(time.perf_counter() - self.began)
 
-    def reward_fn(completions: list[Any], **kwargs: Any) -> list[float]:
+    def reward_fn(completions: list[Any], **kwargs: Any) -> list[float | None]:
         return [reward(c[0]["content"] if isinstance(c, list) else c) for c in completions]
 
     config = GRPOConfig(

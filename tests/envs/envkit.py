@@ -10,7 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from types import TracebackType
+from typing import cast
 
+import gymnasium as gym
+from gymnasium.envs.registration import load_env_creator
+
+from envs import CodeEnv
 from sandbox.base import CallTest, ExecRequest, ExecResult, IOTest, Limits, Status, TestOutcome
 from tasks.schema import Task
 
@@ -204,3 +209,12 @@ def result(
     if status is None:
         status = Status.PASSED if passed == total else Status.FAILED
     return ExecResult(status=status, tests=tests, tests_total=total, **fields)  # type: ignore[arg-type]
+
+
+def env_class(env_id: str) -> type[CodeEnv]:
+    """The class registered as `env_id`; every codegym environment subclasses CodeEnv."""
+    creator = load_env_creator(gym.spec(env_id).entry_point)  # type: ignore[arg-type]
+    assert isinstance(creator, type) and issubclass(creator, CodeEnv), (
+        f"{env_id} must subclass envs.base.CodeEnv"
+    )
+    return cast(type[CodeEnv], creator)

@@ -11,17 +11,15 @@ import warnings
 
 import gymnasium as gym
 import pytest
-from envkit import SAMPLE_TASKS, ScriptedSandbox
-from gymnasium.envs.registration import load_env_creator
+from envkit import SAMPLE_TASKS, ScriptedSandbox, env_class
 from gymnasium.utils.env_checker import check_env
 
 import envs
-from envs import CodeEnv, UnknownEnvError
+from envs import UnknownEnvError
 
 
 def tasks_for(env_id: str) -> list[object]:
-    cls = load_env_creator(gym.spec(env_id).entry_point)  # type: ignore[arg-type]
-    assert issubclass(cls, CodeEnv), f"{env_id} must subclass envs.base.CodeEnv"
+    cls = env_class(env_id)
     missing = [kind for kind in cls.task_kinds if kind not in SAMPLE_TASKS]
     assert not missing, f"add sample tasks of kind {missing} to tests/envs/envkit.py"
     return [task for kind in cls.task_kinds for task in SAMPLE_TASKS[kind]]

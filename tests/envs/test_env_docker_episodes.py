@@ -10,10 +10,8 @@ from __future__ import annotations
 import dataclasses
 import warnings
 
-import gymnasium as gym
 import pytest
-from envkit import ADD, CALC, INCR, SAMPLE_TASKS, SUM_CPP, SUM_STDIO
-from gymnasium.envs.registration import load_env_creator
+from envkit import ADD, CALC, INCR, SAMPLE_TASKS, SUM_CPP, SUM_STDIO, env_class
 from gymnasium.utils.env_checker import check_env
 
 import envs
@@ -319,7 +317,7 @@ def test_repo_hidden_tests_are_not_on_disk(sandbox: object) -> None:
 
 @pytest.mark.parametrize("env_id", envs.registered_envs())
 def test_check_env_with_docker(sandbox: object, env_id: str) -> None:
-    cls = load_env_creator(gym.spec(env_id).entry_point)  # type: ignore[arg-type]
+    cls = env_class(env_id)
     tasks = [t for kind in cls.task_kinds for t in SAMPLE_TASKS[kind]]
     env = envs.make(env_id, suite=tasks, sandbox=sandbox)
     with warnings.catch_warnings():

@@ -223,4 +223,5 @@ def test_example_record_in_docs_loads() -> None:
     block = docs.read_text().split("```json\n", 1)[1].split("```", 1)[0]
     task = task_from_record(json.loads(block))
     assert task.hidden_tests[0] == CallTest(args=((1, 2), (3,)), expected=(1, 2, 3), name="tuples")
-    assert task.hidden_tests[1].kwargs == {"a": b"x", "b": b"y"}
+    second = task.hidden_tests[1]
+    assert isinstance(second, CallTest) and second.kwargs == {"a": b"x", "b": b"y"}

@@ -138,7 +138,9 @@ def test_livecodebench_rows() -> None:
         tasks = load_livecodebench(FIXTURES / "livecodebench.jsonl")
     compressed, plain = tasks
     assert compressed.id == "livecodebench/abc999_a"
-    assert [t.stdin for t in compressed.hidden_tests] == ["2 3\n", "4 5\n"]  # public + private
+    assert all(isinstance(t, IOTest) for t in compressed.hidden_tests)
+    stdins = [t.stdin for t in compressed.hidden_tests if isinstance(t, IOTest)]
+    assert stdins == ["2 3\n", "4 5\n"]  # public + private
     assert compressed.public_tests == compressed.hidden_tests[:1]
     assert plain.metadata["platform"] == "codeforces" and plain.metadata["difficulty"] == "medium"
 

@@ -29,9 +29,9 @@ def _task(i: int, split: str) -> Task:
 
 
 @pytest.fixture
-def toy_suite() -> Iterator[list[Task]]:
+def toy_suite() -> Iterator[list[int]]:
     tasks = [_task(0, "train"), _task(1, "test"), _task(2, "train")]
-    calls = []
+    calls: list[int] = []
 
     def loader() -> list[Task]:
         calls.append(1)
