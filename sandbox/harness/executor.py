@@ -83,6 +83,8 @@ class Executor:
         self.tag = 0
         self.exits: dict[int, dict] = {}
         self.spawned: int | None = None  # the zygote's answer to the spawn message in flight
+        # a worker forked ahead: its pid (None until the zygote's answer is read), its socket
+        self.ahead: tuple[int | None, socket.socket] | None = None
         self.cpu: dict[str, float] = {"candidate": 0.0, "oracle": 0.0}
         self.oracle: OracleProcess | None = None
         self.retired: list[OracleProcess] = []  # replaced, to be killed after the answer
@@ -115,8 +117,8 @@ class Executor:
         memory_mb: int | None = None,
         processes: int | None = None,
     ) -> None:
-        """Ask the zygote for a process; `spawned_pid` waits for its pid (one request is in
-        flight at a time). The zygote forks it meanwhile."""
+        """Ask for a worker: the one forked ahead if there is one, else the zygote forks it
+        meanwhile; `spawned_pid` gives its pid (one request is in flight at a time)."""
         self.tag += 1
         if processes is not None:
             limits = dict(limits, processes=processes)
@@ -129,6 +131,18 @@ class Executor:
             "nproc": self.privileged,
             "clean": self.cfg["clean_dirs"],
         }
+        ahead = self._take_ahead()
+        if ahead is not None:
+            pid, sock = ahead
+            self.ahead = None
+            try:
+                socket.send_fds(sock, [marshal.dumps(spec)], fds)
+                self.spawned = pid
+                return
+            except OSError:
+                pass  # it died: the zygote forks one now
+            finally:
+                sock.close()
         socket.send_fds(self.zsock, [marshal.dumps(spec)], fds)
 
     def spawned_pid(self) -> int:
@@ -634,12 +648,37 @@ class Executor:
         self._kill(retired)
         return self.cleanup()
 
+    def fork_ahead(self) -> None:
+        """Have the zygote fork the next request's worker now (see worker.ahead_main), while
+        no request waits: after the clean-up, so that no candidate's process lives beside it
+        while it waits as root. Only with separate uids. The next `spawn` uses it."""
+        if not self.privileged or self.ahead is not None:
+            return
+        mine, theirs = socket.socketpair()
+        try:
+            socket.send_fds(self.zsock, [marshal.dumps({"mode": "ahead"})], [theirs.fileno()])
+        finally:
+            theirs.close()
+        self.ahead = (None, mine)  # the zygote forks it while this reads the next request
+
+    def _take_ahead(self) -> tuple[int, socket.socket] | None:
+        """The worker forked ahead and its pid (its spawn answer is read first, so that no
+        other spawn takes it for its own), or None."""
+        if self.ahead is None:
+            return None
+        pid, sock = self.ahead
+        if pid is None:
+            pid = self.spawned_pid()
+            self.ahead = (pid, sock)
+        return pid, sock
+
     def cleanup(self) -> bool:
         """Kill every process but ours and empty the writable places. True if all clean."""
         if self.cfg["scan_procs"] or self.privileged:
             # the oracle, and killed ones still exiting: trusted, and past doing anything
             oracles = [o.pid for o in ([self.oracle] if self.oracle else []) + self.dying]
-            ours = (os.getpid(), self.zpid, *oracles)
+            ahead = self._take_ahead()
+            ours = (os.getpid(), self.zpid, *oracles, *([ahead[0]] if ahead else []))
             uids = (
                 None
                 if self.cfg["scan_procs"]
@@ -800,6 +839,8 @@ def main() -> None:
         # request, it quits: the host retries whatever it had queued on a fresh executor.
         if "infra_error" in resp or not executor.finish():
             break
+        if not select.select([host_in], [], [], 0)[0]:
+            executor.fork_ahead()  # idle: a queued request would wait for this fork
     executor.drop_oracle(wait=True)
     executor._kill(executor.retired, wait=True)
     try:

@@ -135,6 +135,25 @@ def worker_main(spec: dict, fds: list[int]) -> None:
     flush_exit(0)
 
 
+def ahead_main(fds: list[int]) -> None:
+    """A worker forked ahead of its request, between requests, when no candidate's process is
+    left: it waits, still privileged, for its spawn message (the spec and descriptors) on
+    the executor's socket `fds[0]`, then goes on as any worker. Its fork is then off the
+    request's path."""
+    (ctrl_fd,) = fds
+    os.closerange(3, ctrl_fd)  # the zygote's socket and pidfds
+    os.closerange(ctrl_fd + 1, 65536)
+    ctrl = socket.socket(fileno=ctrl_fd)
+    try:
+        data, fds, _, _ = socket.recv_fds(ctrl, 1 << 16, 4)
+    except OSError:
+        os._exit(0)
+    if not data:
+        os._exit(0)  # the executor is gone, or dropped this one
+    ctrl.close()
+    worker_main(marshal.loads(data), fds)
+
+
 def flush_exit(code: int) -> None:
     for stream in (sys.stdout, sys.stderr):
         try:
@@ -318,7 +337,10 @@ def zygote_main(sock: socket.socket) -> None:
                 if wake_r >= 0:
                     signal.set_wakeup_fd(-1)
                     _signal.signal(_SIGCHLD, _SIG_DFL)
-                worker_main(marshal.loads(data), fds)
+                spec = marshal.loads(data)
+                if spec["mode"] == "ahead":
+                    ahead_main(fds)
+                worker_main(spec, fds)
             for fd in fds:
                 os.close(fd)
             sock.send(b"%d" % pid)
