@@ -437,11 +437,17 @@ class Executor:
         self.oracle = OracleProcess(pid, mine, req)
         return self.oracle
 
-    def drop_oracle(self, *, wait: bool = False) -> None:
+    def drop_oracle(self) -> None:
         """Kill the oracle process, if any. It is reaped later (its exit runs on its own time,
         not this request's); its CPU not yet reported goes to the request that reaps it."""
         oracle, self.oracle = self.oracle, None
-        self._kill([oracle] if oracle else [], wait=wait)
+        self._kill([oracle] if oracle else [])
+
+    def close(self) -> None:
+        """At exit: kill every oracle, the replaced ones too, and wait for them."""
+        oracles = ([self.oracle] if self.oracle else []) + self.retired
+        self.oracle, self.retired = None, []
+        self._kill(oracles, wait=True)
 
     def _kill(self, oracles: list[OracleProcess], *, wait: bool = False) -> None:
         for oracle in oracles:
@@ -841,8 +847,7 @@ def main() -> None:
             break
         if not select.select([host_in], [], [], 0)[0]:
             executor.fork_ahead()  # idle: a queued request would wait for this fork
-    executor.drop_oracle(wait=True)
-    executor._kill(executor.retired, wait=True)
+    executor.close()
     try:
         os.kill(executor.zpid, signal.SIGKILL)
     except ProcessLookupError:
