@@ -12,16 +12,23 @@ memory == memory+swap, a pids limit, a CPU quota, every capability dropped excep
 SETGID and KILL (held only by the executor, which runs no foreign code; the tests and the
 candidate run under two other uids with none), no-new-privileges, the engine's default
 seccomp profile, and an init process that reaps zombies.
+
+Placement: each container is pinned to CPUs of its own (as many as its quota), the ones the
+engine's other sandbox containers use least (`plan_cpus`). A request's processes wake one
+another dozens of times (the oracle calls the candidate once per assert); on one CPU a wake-up
+needs no interrupt to another CPU, and on a virtual machine that makes a round trip about
+three times cheaper (see docs/sandbox.md).
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import math
 import os
 import random
 import socket
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from sandbox import image as image_mod
@@ -33,6 +40,7 @@ log = logging.getLogger("codegym.sandbox")
 
 LABEL = "codegym.sandbox"
 OWNER_LABEL = "codegym.owner"
+CPUS_LABEL = "codegym.cpus"  # the CPUs a container is pinned to ("" if none)
 
 
 def _owner_id() -> str:
@@ -92,11 +100,64 @@ def reap_orphans(client: Any) -> int:
     return removed
 
 
+def parse_cpuset(text: str) -> list[int]:
+    """CPU numbers of a cpuset list such as ``"0-2,5"``; [] for "" or anything malformed."""
+    cpus: list[int] = []
+    try:
+        for part in filter(None, text.split(",")):
+            lo, dash, hi = part.partition("-")
+            cpus.extend(range(int(lo), int(hi if dash else lo) + 1))
+    except ValueError:
+        return []
+    return cpus
+
+
+def plan_cpus(
+    ncpu: int, slots: Iterable[int], width: int, taken: Iterable[str] = ()
+) -> dict[int, str]:
+    """The cpuset of each slot's container: `width` CPUs of `ncpu`, the least used first,
+    counting the cpusets in `taken` (the engine's other sandbox containers) and the plan so
+    far; the lowest number among equals. Empty when one container's share is every CPU."""
+    if width >= ncpu:
+        return {}
+    use = [0] * ncpu
+    for spec in taken:
+        for cpu in parse_cpuset(spec):
+            if cpu < ncpu:
+                use[cpu] += 1
+    plan = {}
+    for slot in slots:
+        cpus = sorted(sorted(range(ncpu), key=lambda cpu: (use[cpu], cpu))[:width])
+        for cpu in cpus:
+            use[cpu] += 1
+        plan[slot] = ",".join(map(str, cpus))
+    return plan
+
+
+def engine_plan(client: Any, slots: Iterable[int], width: int) -> dict[int, str]:
+    """`plan_cpus` for the engine `client` talks to: its CPU count, its sandbox containers."""
+    ncpu = int(client.info().get("NCPU") or 1)
+    taken = [
+        (c.get("Labels") or {}).get(CPUS_LABEL, "")
+        for c in client.api.containers(filters={"label": LABEL})
+    ]
+    return plan_cpus(ncpu, slots, width, taken)
+
+
 class _Container:
     """One hardened container running the executor, and the connection to it."""
 
-    def __init__(self, client: Any, *, image: str, slot: int, opts: Mapping[str, Any]) -> None:
+    def __init__(
+        self,
+        client: Any,
+        *,
+        image: str,
+        slot: int,
+        opts: Mapping[str, Any],
+        cpuset: str | None = None,
+    ) -> None:
         self.client = client
+        self.cpuset = cpuset
         # Own uids per container: RLIMIT_NPROC counts per uid across the whole kernel, and two
         # containers' candidates must not share a budget (nor a signal target).
         base = random.randrange(200_000, 2_000_000_000, 2)
@@ -108,42 +169,7 @@ class _Container:
             "scan_procs": True,
         }
         try:
-            self.container = client.containers.create(
-                image,
-                command=["python3", "-I", "-c", BOOTSTRAP, json.dumps(cfg)],
-                # detach=False makes docker-py set StdinOnce: the container's stdin closes
-                # when our attach stream does, and the executor exits.
-                stdin_open=True,
-                detach=False,
-                auto_remove=True,
-                user="0",
-                network_mode="none",
-                read_only=True,
-                tmpfs={"/tmp": f"rw,exec,nosuid,nodev,size={opts['tmpfs_mb']}m,mode=1777"},
-                shm_size=f"{opts['shm_mb']}m",
-                mem_limit=f"{opts['memory_mb']}m",
-                memswap_limit=f"{opts['memory_mb']}m",
-                pids_limit=opts["pids"],
-                nano_cpus=int(opts["cpus"] * 1e9),
-                cap_drop=["ALL"],
-                cap_add=["SETUID", "SETGID", "KILL"],
-                security_opt=["no-new-privileges"],
-                init=True,
-                ipc_mode="private",
-                # No System V IPC and no POSIX message queues: their objects live in the
-                # container's IPC namespace, not in a file the clean-up removes, so they would
-                # pass data to the next request and pin memory for good. (multiprocessing's
-                # locks and queues use /dev/shm and pipes, which stay available.)
-                sysctls={
-                    "kernel.shmmax": "0",
-                    "kernel.shmall": "0",
-                    "kernel.shm_rmid_forced": "1",
-                    "kernel.msgmni": "0",
-                    "kernel.sem": "0 0 0 0",
-                    "fs.mqueue.queues_max": "0",
-                },
-                labels={LABEL: "1", OWNER_LABEL: _owner_id(), "codegym.slot": str(slot)},
-            )
+            self.container = self._create(client, image, cfg, slot, opts)
         except Exception as exc:  # noqa: BLE001 - translated at the edge
             raise WorkerError(f"cannot create a sandbox container: {exc}") from exc
         self.name = self.container.short_id
@@ -169,6 +195,70 @@ class _Container:
             raise WorkerError(
                 f"cannot start the sandbox container: {exc}", worker=self.name
             ) from exc
+
+    def _create(
+        self, client: Any, image: str, cfg: dict, slot: int, opts: Mapping[str, Any]
+    ) -> Any:
+        """The container, pinned to `self.cpuset` if the engine accepts those CPUs (one confined
+        to fewer CPUs than it reports does not), else unpinned with a warning."""
+        try:
+            return self._create_as(client, image, cfg, slot, opts)
+        except Exception as exc:
+            if not self.cpuset or "cpu" not in str(exc).lower():
+                raise
+            log.warning(
+                "the engine refuses to pin a sandbox container to CPUs %s (%s); it runs unpinned",
+                self.cpuset,
+                exc,
+            )
+            self.cpuset = None
+            return self._create_as(client, image, cfg, slot, opts)
+
+    def _create_as(
+        self, client: Any, image: str, cfg: dict, slot: int, opts: Mapping[str, Any]
+    ) -> Any:
+        return client.containers.create(
+            image,
+            command=["python3", "-I", "-c", BOOTSTRAP, json.dumps(cfg)],
+            # detach=False makes docker-py set StdinOnce: the container's stdin closes
+            # when our attach stream does, and the executor exits.
+            stdin_open=True,
+            detach=False,
+            auto_remove=True,
+            user="0",
+            network_mode="none",
+            read_only=True,
+            tmpfs={"/tmp": f"rw,exec,nosuid,nodev,size={opts['tmpfs_mb']}m,mode=1777"},
+            shm_size=f"{opts['shm_mb']}m",
+            mem_limit=f"{opts['memory_mb']}m",
+            memswap_limit=f"{opts['memory_mb']}m",
+            pids_limit=opts["pids"],
+            nano_cpus=int(opts["cpus"] * 1e9),
+            cap_drop=["ALL"],
+            cap_add=["SETUID", "SETGID", "KILL"],
+            security_opt=["no-new-privileges"],
+            init=True,
+            ipc_mode="private",
+            # No System V IPC and no POSIX message queues: their objects live in the
+            # container's IPC namespace, not in a file the clean-up removes, so they would
+            # pass data to the next request and pin memory for good. (multiprocessing's
+            # locks and queues use /dev/shm and pipes, which stay available.)
+            sysctls={
+                "kernel.shmmax": "0",
+                "kernel.shmall": "0",
+                "kernel.shm_rmid_forced": "1",
+                "kernel.msgmni": "0",
+                "kernel.sem": "0 0 0 0",
+                "fs.mqueue.queues_max": "0",
+            },
+            labels={
+                LABEL: "1",
+                OWNER_LABEL: _owner_id(),
+                "codegym.slot": str(slot),
+                CPUS_LABEL: self.cpuset or "",
+            },
+            cpuset_cpus=self.cpuset,
+        )
 
     def close(self) -> None:
         sock = getattr(self, "_sock", None)
@@ -203,6 +293,8 @@ class DockerSandbox(WorkerPool):
         memory_mb: memory (== memory+swap) of each container; it must hold the candidate
             (`Limits.memory_mb`), the tests and the executor.
         cpus: CPU quota of each container.
+        pin_cpus: pin each container to CPUs of its own, ``ceil(cpus)`` of them, the ones the
+            engine's sandbox containers use least; False leaves placement to the kernel.
         pids: process limit of each container.
         tmpfs_mb: size of each container's writable /tmp.
         retries: attempts after the first when a container breaks mid-request.
@@ -223,6 +315,7 @@ class DockerSandbox(WorkerPool):
         retries: int = 2,
         start_timeout_s: float = 60.0,
         pipeline: int = 2,
+        pin_cpus: bool = True,
     ) -> None:
         super().__init__(
             pool_size=pool_size or os.cpu_count() or 1, retries=retries, pipeline=pipeline
@@ -247,8 +340,18 @@ class DockerSandbox(WorkerPool):
                         f"{client.api.base_url}; build it with `codegym sandbox build`"
                     )
                 image_mod.build(client, tag=self.image)
+        self.cpusets: dict[int, str] = {}  # slot -> the CPUs its containers are pinned to
+        if pin_cpus:
+            for index, client in enumerate(self.clients):
+                slots = range(index, self.pool_size, len(self.clients))
+                self.cpusets.update(engine_plan(client, slots, width=math.ceil(cpus)))
         self._fill()
 
     def _start_worker(self, slot: int) -> _Container:
         client = self.clients[slot % len(self.clients)]
-        return _Container(client, image=self.image, slot=slot, opts=self._opts)
+        container = _Container(
+            client, image=self.image, slot=slot, opts=self._opts, cpuset=self.cpusets.get(slot)
+        )
+        if container.cpuset is None:
+            self.cpusets.pop(slot, None)  # the engine refused them; its next container too
+        return container

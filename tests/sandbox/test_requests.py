@@ -227,3 +227,39 @@ def test_pool_spreads_over_several_engine_urls() -> None:
         res = sb.run_many([fn(ADD, CallTest((i, 1), i + 1)) for i in range(4)])
     assert all(r.passed for r in res)
     assert len({r.worker for r in res}) == 2  # both slots served
+
+
+def test_containers_are_pinned_to_cpus_of_their_own(fresh_sandbox, docker_client) -> None:
+    ncpu = docker_client.info()["NCPU"]
+    sb = fresh_sandbox(pool_size=2)
+    assert all(r.passed for r in sb.run_many([fn(ADD, CallTest((i, 1), i + 1)) for i in range(4)]))
+    pinned = {}
+    for worker in sb._workers.values():
+        worker.container.reload()
+        pinned[worker.container.id] = worker.container.attrs["HostConfig"]["CpusetCpus"]
+        assert worker.container.labels["codegym.cpus"] == pinned[worker.container.id]
+    if ncpu < 2:
+        assert set(pinned.values()) == {""}  # one CPU: nothing to choose
+    else:
+        assert len(set(pinned.values())) == 2 and "" not in pinned.values()
+    unpinned = fresh_sandbox(pool_size=1, pin_cpus=False)
+    (worker,) = unpinned._workers.values()
+    assert worker.container.attrs["HostConfig"]["CpusetCpus"] == ""
+    assert unpinned.run(fn(ADD, CallTest((1, 1), 2))).passed
+
+
+def test_cpus_the_engine_refuses_leave_the_container_unpinned(
+    fresh_sandbox, docker_client, monkeypatch, caplog
+) -> None:
+    from sandbox import docker_backend
+
+    ncpu = docker_client.info()["NCPU"]
+    monkeypatch.setattr(docker_backend, "engine_plan", lambda *a, **k: {0: str(ncpu + 7)})
+    with caplog.at_level("WARNING", logger="codegym.sandbox"):
+        sb = fresh_sandbox(pool_size=1)
+    assert "unpinned" in caplog.text
+    (worker,) = sb._workers.values()
+    assert worker.container.attrs["HostConfig"]["CpusetCpus"] == ""
+    assert worker.container.labels["codegym.cpus"] == ""
+    assert sb.cpusets == {}
+    assert sb.run(fn(ADD, CallTest((1, 1), 2))).passed
