@@ -363,10 +363,11 @@ def compile_tests(req: dict) -> tuple:
     hit = _COMPILED.get(key)
     if hit is None:
         setup_src, test_src, check_name, split = key
-        setup = compile(setup_src, "setup.py", "exec") if setup_src else None
+        # dont_inherit: not under this file's __future__ imports, as the task's author ran it
+        setup = compile(setup_src, "setup.py", "exec", dont_inherit=True) if setup_src else None
         tree = ast.parse(test_src, "test.py")
         n = split_check(tree, check_name) if split else 0
-        hit = (setup, compile(tree, "test.py", "exec"), n)
+        hit = (setup, compile(tree, "test.py", "exec", dont_inherit=True), n)
         if len(_COMPILED) >= 1024:
             _COMPILED.pop(next(iter(_COMPILED)))
         _COMPILED[key] = hit

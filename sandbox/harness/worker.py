@@ -219,7 +219,9 @@ def load_candidate(job: dict):
     module = types.ModuleType("solution")
     module.__file__ = os.path.join(os.getcwd(), "solution.py")
     sys.modules["solution"] = module
-    code = compile(job["source"], "solution.py", "exec")
+    # dont_inherit: as `python solution.py` compiles it, not under this file's __future__
+    # imports (postponed annotations would hide a NameError in an annotation)
+    code = compile(job["source"], "solution.py", "exec", dont_inherit=True)
     exec(code, vars(module))  # noqa: S102 - this is the candidate's code, in its own process
     return module
 
@@ -243,7 +245,7 @@ def run_script(job: dict) -> None:
     sys.modules["__main__"] = main
     sys.path.insert(0, os.getcwd())
     try:
-        code = compile(job["source"], "main.py", "exec")
+        code = compile(job["source"], "main.py", "exec", dont_inherit=True)
     except SyntaxError:
         traceback.print_exc(limit=0)
         sys.stderr.flush()

@@ -263,3 +263,27 @@ def test_cpus_the_engine_refuses_leave_the_container_unpinned(
     assert worker.container.labels["codegym.cpus"] == ""
     assert sb.cpusets == {}
     assert sb.run(fn(ADD, CallTest((1, 1), 2))).passed
+
+
+def test_code_compiles_as_python_would_not_under_the_harness_futures(docker_sandbox) -> None:
+    # The harness modules use `from __future__ import annotations`; code they compile must not
+    # inherit it: an annotation naming nothing is a NameError, and annotations are objects.
+    undefined = "def add(a: Undefined, b) -> int:\n    return a + b\n"
+    res = docker_sandbox.run(fn(undefined, CallTest((1, 1), 2)))
+    assert res.status == Status.RUNTIME_ERROR and "NameError" in res.message
+    real = "def add(a: int, b):\n    return add.__annotations__['a'] is int\n"
+    assert docker_sandbox.run(fn(real, CallTest((1, 1), True))).passed
+    script = FunctionRequest(
+        source=ADD,
+        entry_point="add",
+        setup="def helper(x: int) -> int:\n    return x\n",
+        test_script="def check(candidate):\n    assert helper.__annotations__['x'] is int\n",
+        limits=FAST,
+    )
+    assert docker_sandbox.run(script).passed
+    stdio = StdioRequest(
+        source="def f(x: int): pass\nprint(f.__annotations__['x'] is int)\n",
+        tests=(IOTest("", "True\n"),),
+        limits=FAST,
+    )
+    assert docker_sandbox.run(stdio).passed
