@@ -169,6 +169,25 @@ class _Container:
             "scan_procs": True,
         }
         try:
+            self._launch(client, image, cfg, slot, opts)
+        except WorkerError as exc:
+            # An engine confined to fewer CPUs than it reports refuses some, when it creates
+            # the container or when it starts it: run unpinned then.
+            if not self.cpuset or "cpu" not in str(exc).lower():
+                raise
+            log.warning(
+                "the engine refuses to pin a sandbox container to CPUs %s (%s); it runs unpinned",
+                self.cpuset,
+                exc,
+            )
+            self.cpuset = None
+            self._launch(client, image, cfg, slot, opts)
+
+    def _launch(
+        self, client: Any, image: str, cfg: dict, slot: int, opts: Mapping[str, Any]
+    ) -> None:
+        """Create and start the container, and wait for its executor's greeting."""
+        try:
             self.container = self._create(client, image, cfg, slot, opts)
         except Exception as exc:  # noqa: BLE001 - translated at the edge
             raise WorkerError(f"cannot create a sandbox container: {exc}") from exc
@@ -197,24 +216,6 @@ class _Container:
             ) from exc
 
     def _create(
-        self, client: Any, image: str, cfg: dict, slot: int, opts: Mapping[str, Any]
-    ) -> Any:
-        """The container, pinned to `self.cpuset` if the engine accepts those CPUs (one confined
-        to fewer CPUs than it reports does not), else unpinned with a warning."""
-        try:
-            return self._create_as(client, image, cfg, slot, opts)
-        except Exception as exc:
-            if not self.cpuset or "cpu" not in str(exc).lower():
-                raise
-            log.warning(
-                "the engine refuses to pin a sandbox container to CPUs %s (%s); it runs unpinned",
-                self.cpuset,
-                exc,
-            )
-            self.cpuset = None
-            return self._create_as(client, image, cfg, slot, opts)
-
-    def _create_as(
         self, client: Any, image: str, cfg: dict, slot: int, opts: Mapping[str, Any]
     ) -> Any:
         return client.containers.create(

@@ -248,13 +248,29 @@ def test_containers_are_pinned_to_cpus_of_their_own(fresh_sandbox, docker_client
     assert unpinned.run(fn(ADD, CallTest((1, 1), 2))).passed
 
 
+@pytest.mark.parametrize("when", ["create", "start"])
 def test_cpus_the_engine_refuses_leave_the_container_unpinned(
-    fresh_sandbox, docker_client, monkeypatch, caplog
+    when, fresh_sandbox, docker_client, monkeypatch, caplog
 ) -> None:
+    # An engine confined to fewer CPUs than it reports refuses a cpuset when it creates the
+    # container (it checks) or only when it starts it (the kernel does).
+    import docker.models.containers
+
     from sandbox import docker_backend
 
     ncpu = docker_client.info()["NCPU"]
-    monkeypatch.setattr(docker_backend, "engine_plan", lambda *a, **k: {0: str(ncpu + 7)})
+    if when == "create":
+        monkeypatch.setattr(docker_backend, "engine_plan", lambda *a, **k: {0: str(ncpu + 7)})
+    else:
+        monkeypatch.setattr(docker_backend, "engine_plan", lambda *a, **k: {0: "0"})
+        start = docker.models.containers.Container.start
+
+        def refuse_cpusets(self, **kwargs):
+            if self.attrs["HostConfig"]["CpusetCpus"]:
+                raise docker.errors.APIError("write cpuset.cpus: invalid argument")
+            return start(self, **kwargs)
+
+        monkeypatch.setattr(docker.models.containers.Container, "start", refuse_cpusets)
     with caplog.at_level("WARNING", logger="codegym.sandbox"):
         sb = fresh_sandbox(pool_size=1)
     assert "unpinned" in caplog.text
