@@ -26,8 +26,9 @@ result, as the caller sees it) minus the sum of the oracle-measured durations of
 i.e. everything that is not running the task's tests (transport, forking, clean-up). It is
 measured in a second pass, one request at a time on the same warm pool (in the throughput pass
 a request also waits behind the one its container is running, which is queueing, not
-overhead): each task's sample twice in a row, reported apart, since the first one of a task
-starts a fresh oracle process and the second is graded by the kept one.
+overhead): each task's samples in a row, as a GRPO group comes. Reported over all of them and
+apart, since a task's first sample starts a fresh oracle process and the others are graded by
+the kept one.
 
     python benchmarks/sandbox_throughput.py                        # all sides, --repeat 8
     python benchmarks/sandbox_throughput.py --skip-exec --json runs/bench/sandbox.json
@@ -46,7 +47,7 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, ExitStack, contextmanager
 from dataclasses import asdict, dataclass, field
@@ -108,7 +109,7 @@ Chunk = Callable[[Sequence[Sample]], None]
 
 @contextmanager
 def codegym(workers: int) -> Iterator[tuple[Side, Chunk]]:
-    from sandbox import FunctionRequest, Limits, make_sandbox
+    from sandbox import ExecResult, FunctionRequest, Limits, make_sandbox
 
     limits = Limits(timeout_s=10, test_timeout_s=3)
 
@@ -122,7 +123,7 @@ def codegym(workers: int) -> Iterator[tuple[Side, Chunk]]:
         )
 
     side = Side("codegym")
-    first: dict[str, FunctionRequest] = {}  # each task's first sample, for the overhead pass
+    groups: dict[str, list[FunctionRequest]] = {}  # each task's samples, for the overhead pass
     t0 = time.perf_counter()
     with make_sandbox("docker", pool_size=workers) as box:
         side.startup_s = time.perf_counter() - t0
@@ -135,7 +136,7 @@ def codegym(workers: int) -> Iterator[tuple[Side, Chunk]]:
             side.samples += len(samples)
             side.passed += sum(r.passed for r in results)
             for sample, req, result in zip(samples, requests, results, strict=True):
-                first.setdefault(sample.task_id, req)
+                groups.setdefault(sample.task_id, []).append(req)
                 if not result.passed:
                     print(
                         f"  codegym: {sample.task_id} {result.status.value}: "
@@ -145,12 +146,17 @@ def codegym(workers: int) -> Iterator[tuple[Side, Chunk]]:
 
         yield side, chunk
         # overhead = latency (caller's view) - time inside the task's tests (oracle's view),
-        # one request at a time, each task's sample twice: new tests, then the same tests
-        alone = [(box.run(req), box.run(req)) for req in first.values()]
-    for key, pick in (("new tests", 0), ("same tests", 1)):
-        side.overhead_ms[key] = percentiles(
-            [1000 * (r[pick].latency_s - sum(t.duration_s for t in r[pick].tests)) for r in alone]
+        # one request at a time, a task's samples in a row: new tests, then the same tests
+        alone = [[box.run(req) for req in reqs] for reqs in groups.values()]
+
+    def overhead(results: Iterable[ExecResult]) -> dict[str, float]:
+        return percentiles(
+            [1000 * (r.latency_s - sum(t.duration_s for t in r.tests)) for r in results]
         )
+
+    side.overhead_ms["all samples"] = overhead(r for group in alone for r in group)
+    side.overhead_ms["new tests"] = overhead(group[0] for group in alone)
+    side.overhead_ms["same tests"] = overhead(r for group in alone for r in group[1:])
 
 
 @contextmanager
@@ -318,7 +324,7 @@ def throughput(args: argparse.Namespace) -> dict[str, Any]:
     if "codegym" in sides:
         print("codegym overhead per request = latency_s - sum(test duration_s), in ms, alone:")
         for case, o in sides["codegym"].overhead_ms.items():
-            print(f"  {case:<10} " + ", ".join(f"{k} {v:.2f}" for k, v in o.items()))
+            print(f"  {case:<11} " + ", ".join(f"{k} {v:.2f}" for k, v in o.items()))
     incomplete = [s.name for s in sides.values() if s.passed != s.samples]
     if incomplete:
         print(f"NOT ALL SAMPLES PASSED: {', '.join(incomplete)}")
