@@ -108,3 +108,35 @@ def test_only_requests_with_the_same_tests_and_limits_share_an_oracle() -> None:
         ("split_asserts", False),
     ]:
         assert not oracle.same_tests(base, dict(base, **{key: value})), key
+
+
+def test_oracle_cpu_seconds_are_exact_under_rlimit_cpu() -> None:
+    # The oracle runs under RLIMIT_CPU, where time.process_time lags by up to a tick: measured
+    # in a child (the limit stays there), short stretches of work must read the same as the
+    # thread's exact clock.
+    import os
+    import resource
+    import time
+
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            resource.setrlimit(resource.RLIMIT_CPU, (10_000, 10_001))
+            worst = 0.0
+            for _ in range(5):
+                time.sleep(0.001)
+                exact0 = time.thread_time()  # reading it brings the process timer up to date
+                cpu0 = oracle.cpu_seconds()
+                sum(range(50_000))  # a few ms of work that reads no clock
+                cpu = oracle.cpu_seconds() - cpu0
+                exact = time.thread_time() - exact0
+                worst = max(worst, abs(cpu - exact))
+            os.write(write, repr(worst).encode())
+        finally:
+            os._exit(0)
+    os.close(write)
+    worst = float(os.read(read, 100) or "nan")
+    os.close(read)
+    os.waitpid(pid, 0)
+    assert worst < 0.0003
