@@ -343,9 +343,15 @@ class DockerSandbox(WorkerPool):
                 image_mod.build(client, tag=self.image)
         self.cpusets: dict[int, str] = {}  # slot -> the CPUs its containers are pinned to
         if pin_cpus:
+            # Slot i runs on clients[i % len(clients)]. Planned per engine, not per URL: two
+            # URLs may reach one engine (its socket and tcp://), whose CPUs their slots share.
+            engines: dict[str, tuple[Any, list[int]]] = {}
             for index, client in enumerate(self.clients):
-                slots = range(index, self.pool_size, len(self.clients))
-                self.cpusets.update(engine_plan(client, slots, width=math.ceil(cpus)))
+                key = client.info().get("ID") or client.api.base_url
+                mine = range(index, self.pool_size, len(self.clients))
+                engines.setdefault(key, (client, []))[1].extend(mine)
+            for client, slots in engines.values():
+                self.cpusets.update(engine_plan(client, sorted(slots), width=math.ceil(cpus)))
         self._fill()
 
     def _start_worker(self, slot: int) -> _Container:
