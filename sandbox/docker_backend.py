@@ -134,9 +134,9 @@ def plan_cpus(
     return plan
 
 
-def engine_plan(client: Any, slots: Iterable[int], width: int) -> dict[int, str]:
-    """`plan_cpus` for the engine `client` talks to: its CPU count, its sandbox containers."""
-    ncpu = int(client.info().get("NCPU") or 1)
+def engine_plan(client: Any, ncpu: int, slots: Iterable[int], width: int) -> dict[int, str]:
+    """`plan_cpus` for the engine `client` talks to, which has `ncpu` CPUs: counting the CPUs
+    of its running sandbox containers."""
     taken = [
         (c.get("Labels") or {}).get(CPUS_LABEL, "")
         for c in client.api.containers(filters={"label": LABEL})
@@ -345,13 +345,14 @@ class DockerSandbox(WorkerPool):
         if pin_cpus:
             # Slot i runs on clients[i % len(clients)]. Planned per engine, not per URL: two
             # URLs may reach one engine (its socket and tcp://), whose CPUs their slots share.
-            engines: dict[str, tuple[Any, list[int]]] = {}
+            engines: dict[str, tuple[Any, int, list[int]]] = {}
             for index, client in enumerate(self.clients):
-                key = client.info().get("ID") or client.api.base_url
+                info = client.info()
+                key = info.get("ID") or client.api.base_url
                 mine = range(index, self.pool_size, len(self.clients))
-                engines.setdefault(key, (client, []))[1].extend(mine)
-            for client, slots in engines.values():
-                self.cpusets.update(engine_plan(client, sorted(slots), width=math.ceil(cpus)))
+                engines.setdefault(key, (client, int(info.get("NCPU") or 1), []))[2].extend(mine)
+            for client, ncpu, slots in engines.values():
+                self.cpusets.update(engine_plan(client, ncpu, sorted(slots), math.ceil(cpus)))
         self._fill()
 
     def _start_worker(self, slot: int) -> _Container:
