@@ -16,11 +16,12 @@ The evaluation rows are kept next to the report (``eval_before.jsonl``, ``eval_a
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from pathlib import Path
 from typing import Any
+
+from tasks.io import json_line
 
 __all__ = ["add_arguments", "run"]
 
@@ -138,4 +139,4 @@ def _progress_printer(total: int, phase: str) -> Any:
 def _write_rows(path: Path, rows: list[dict[str, Any]]) -> None:
     with path.open("w", encoding="utf-8") as fh:
         for row in rows:
-            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+            fh.write(json_line(row))

@@ -14,7 +14,6 @@ are scored the same way; the results file then also holds each answer.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import time
@@ -22,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from tasks import eval_cli as samples_cli
+from tasks.io import json_line
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -107,7 +107,7 @@ def run_model(args: argparse.Namespace) -> int:
 
             def write(rows: list[dict[str, Any]]) -> None:
                 for row in rows:
-                    fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+                    fh.write(json_line(row))
                 fh.flush()
                 os.fsync(fh.fileno())
                 bar.update(len(rows))

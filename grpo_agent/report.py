@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sandbox.base import Status
 from tasks.evaluate import summarize, task_counts
 from tasks.metrics import Interval, bootstrap_ci
 
@@ -37,7 +36,8 @@ class Comparison:
 
 
 def _per_task(rows: Sequence[Mapping[str, Any]]) -> dict[str, float]:
-    """pass@1 of each task: the share of its samples that passed (infra errors left out)."""
+    """pass@1 of each task: the share of its samples that passed (an infra error counts as
+    not passed, see `tasks.evaluate.task_counts`)."""
     return {task: c / n for task, (n, c) in task_counts(rows).items()}
 
 
@@ -63,12 +63,10 @@ def _paired(before: Mapping[str, float], after: Mapping[str, float], *, seed: in
 
 
 def _test_share_per_task(rows: Sequence[Mapping[str, Any]]) -> dict[str, float]:
-    """Mean over a task's samples of tests passed / tests run (infra errors left out; a sample
-    that ran no test, e.g. one that did not compile, counts 0)."""
+    """Mean over a task's samples of tests passed / tests run (a sample that ran no test, e.g.
+    one that did not compile or hit an infra error, counts 0)."""
     sums: dict[str, list[float]] = {}
     for row in rows:
-        if row["status"] == Status.INFRA_ERROR.value:
-            continue
         total = int(row.get("tests_total") or 0)
         share = int(row.get("tests_passed") or 0) / total if total else 0.0
         acc = sums.setdefault(str(row["task_id"]), [0.0, 0.0])

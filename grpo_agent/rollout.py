@@ -10,8 +10,11 @@ outstanding episodes are back, which keeps generation batches large.
 With ``overlap=False`` every round generates for all ready episodes and then waits for all their
 steps: batches no longer depend on thread timing, so a seeded run is bit-reproducible.
 
-An environment error, or a step whose ``info["status"]`` is ``infra_error``, raises
-`RolloutError`: a broken sandbox must never become a zero reward in the training batch.
+A step on which the sandbox failed (the env raises `envs.errors.SandboxInfraError`, or reports
+``info["status"] == "infra_error"``) ends its episode with status ``infra_error``: a broken
+sandbox must never become a zero reward in the training batch, and one bad sample must not end
+a run either, so the trainer drops that episode's group with a warning. Any other error of an
+environment is a bug and raises `RolloutError`.
 """
 
 from __future__ import annotations
@@ -22,12 +25,17 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any, Protocol, SupportsFloat
 
+from envs.errors import SandboxInfraError
 from grpo_agent.chat import ChatRenderer
 from grpo_agent.errors import RolloutError
 from grpo_agent.generation.base import Completion, Generator, SamplingParams
 from grpo_agent.trajectory import Message, Trajectory
 
+INFRA_ERROR = "infra_error"
+"""`Trajectory.status` of an episode on which the sandbox failed (not the candidate)."""
+
 __all__ = [
+    "INFRA_ERROR",
     "EnvFactory",
     "RolloutEngine",
     "RolloutSettings",
@@ -281,12 +289,14 @@ class RolloutEngine:
         task_id = task_id_of(episode.task)
         try:
             obs, reward, terminated, truncated, info, seconds = future.result()
+        except SandboxInfraError as exc:
+            episode.info = {"status": INFRA_ERROR, "message": str(exc)}
+            return False
         except Exception as exc:
             raise RolloutError(f"env.step failed: {exc}", task_id=task_id) from exc
-        if str(info.get("status", "")) == "infra_error":
-            raise RolloutError(
-                "the sandbox reported infra_error; not training on it", task_id=task_id
-            )
+        if str(info.get("status", "")) == INFRA_ERROR:
+            episode.info = {**info, "status": INFRA_ERROR}
+            return False
         episode.turns += 1
         episode.reward += float(reward)
         episode.info = dict(info)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import inspect
+import logging
 import random
 import resource
 import signal
@@ -28,7 +29,7 @@ from tqdm.auto import tqdm
 from grpo_agent.advantages import group_advantages, informative_groups
 from grpo_agent.checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint
 from grpo_agent.config import GRPOConfig
-from grpo_agent.errors import ConfigError
+from grpo_agent.errors import ConfigError, RolloutError
 from grpo_agent.generation.base import Generator, SamplingParams
 from grpo_agent.logprobs import disable_dropout, token_logprobs
 from grpo_agent.loss import microbatch_weight, policy_loss
@@ -41,11 +42,13 @@ from grpo_agent.models import (
     stop_token_ids,
 )
 from grpo_agent.optim import build_optimizer
-from grpo_agent.rollout import EnvFactory, RolloutEngine, RolloutSettings
+from grpo_agent.rollout import INFRA_ERROR, EnvFactory, RolloutEngine, RolloutSettings
 from grpo_agent.sampler import TaskSampler
 from grpo_agent.trajectory import Batch, Trajectory, collate
 
 __all__ = ["EvalHook", "TrainResult", "Trainer", "seed_everything"]
+
+log = logging.getLogger("codegym.train")
 
 
 class EvalHook(Protocol):
@@ -329,6 +332,7 @@ class Trainer:
         all_stats = [stats]
         sampled_groups = config.tasks_per_step
         refills = 0
+        trajectories, dropped = self._without_infra_errors(trajectories)
         if config.dynamic_sampling:
             kept = self._informative(trajectories)
             while (
@@ -342,10 +346,18 @@ class Trainer:
                 all_stats.append(stats)
                 sampled_groups += missing
                 refills += 1
+                more, lost = self._without_infra_errors(more)
+                dropped += lost
                 kept += self._informative(more)
             if kept:  # with no informative group at all, train on the batch (KL term only)
                 trajectories = kept[: config.tasks_per_step * config.group_size]
+        if not trajectories:
+            raise RolloutError(
+                f"the sandbox failed on every group of step {self.step + 1} ({dropped} groups); "
+                "is the Docker engine healthy? `codegym sandbox doctor` checks it"
+            )
         metrics = trajectory_metrics(trajectories)
+        metrics["rollout/infra_dropped_groups"] = float(dropped)
         metrics["rollout/kept_groups_frac"] = (
             len(trajectories) // config.group_size
         ) / sampled_groups
@@ -358,6 +370,22 @@ class Trainer:
         metrics["sandbox/step_seconds"] = sum(s.env_seconds for s in all_stats)
         metrics["sandbox/wait_seconds"] = sum(s.env_wait_seconds for s in all_stats)
         return trajectories, metrics
+
+    def _without_infra_errors(self, trajectories: list[Trajectory]) -> tuple[list[Trajectory], int]:
+        """The trajectories of the groups on which the sandbox never failed, and how many groups
+        were dropped (each with a warning): a sandbox failure says nothing about the policy, and
+        the group's advantages need all of its samples."""
+        g = self.config.group_size
+        bad = {i // g for i, t in enumerate(trajectories) if t.status == INFRA_ERROR}
+        for group in sorted(bad):
+            task = trajectories[group * g].task_id
+            log.warning(
+                "step %d: the sandbox failed on a sample of task %s; its group is left out of "
+                "this step's update",
+                self.step + 1,
+                task,
+            )
+        return [t for i, t in enumerate(trajectories) if i // g not in bad], len(bad)
 
     def _informative(self, trajectories: list[Trajectory]) -> list[Trajectory]:
         g = self.config.group_size

@@ -26,7 +26,6 @@ import json
 import logging
 import math
 import os
-import random
 import socket
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -34,13 +33,15 @@ from typing import Any
 from sandbox import image as image_mod
 from sandbox.errors import EngineUnavailableError, ImageError, WorkerError
 from sandbox.pool import WorkerPool
-from sandbox.protocol import BOOTSTRAP, ExecutorConnection
+from sandbox.protocol import BOOTSTRAP, ExecutorConnection, executor_uids
 
 log = logging.getLogger("codegym.sandbox")
 
 LABEL = "codegym.sandbox"
 OWNER_LABEL = "codegym.owner"
 CPUS_LABEL = "codegym.cpus"  # the CPUs a container is pinned to ("" if none)
+HARNESS_MB = 256
+"""Memory of a container kept for the executor, the zygote and the oracle beyond its tmpfs."""
 
 
 def _owner_id() -> str:
@@ -158,12 +159,8 @@ class _Container:
     ) -> None:
         self.client = client
         self.cpuset = cpuset
-        # Own uids per container: RLIMIT_NPROC counts per uid across the whole kernel, and two
-        # containers' candidates must not share a budget (nor a signal target).
-        base = random.randrange(200_000, 2_000_000_000, 2)
         cfg = {
-            "oracle_uid": base,
-            "candidate_uid": base + 1,
+            **executor_uids(),
             "work_root": "/tmp",
             "clean_dirs": ["/tmp", "/dev/shm"],
             "scan_procs": True,
@@ -318,6 +315,14 @@ class DockerSandbox(WorkerPool):
         pipeline: int = 2,
         pin_cpus: bool = True,
     ) -> None:
+        if tmpfs_mb + shm_mb + HARNESS_MB > memory_mb:
+            # Files in /tmp and /dev/shm are charged to the container's memory but belong to no
+            # process: if they alone could fill it, the out-of-memory killer would have only
+            # the harness left to pick once the candidate's processes are gone (rule 5).
+            raise ValueError(
+                f"tmpfs_mb + shm_mb ({tmpfs_mb} + {shm_mb}) must leave at least {HARNESS_MB} MB "
+                f"of memory_mb ({memory_mb}) to the harness: raise memory_mb or lower tmpfs_mb"
+            )
         super().__init__(
             pool_size=pool_size or os.cpu_count() or 1, retries=retries, pipeline=pipeline
         )

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import os
-import random
 import shutil
 import subprocess
 import sys
@@ -20,7 +19,7 @@ import tempfile
 import warnings
 
 from sandbox.pool import WorkerPool
-from sandbox.protocol import BOOTSTRAP, ExecutorConnection
+from sandbox.protocol import BOOTSTRAP, ExecutorConnection, executor_uids
 
 WARNING = (
     "the local sandbox is not isolation: candidate code runs as a process of this machine, "
@@ -39,10 +38,11 @@ class _LocalExecutor:
         # As root, give the candidate and the oracle their own uids, as in the container; but
         # only if those uids can read this interpreter's standard library.
         privileged = os.geteuid() == 0 and _readable_by_others(os.path.dirname(os.__file__))
-        base = random.randrange(200_000, 2_000_000_000, 2)
+        uids = executor_uids()
         cfg = {
-            "oracle_uid": base if privileged else None,
-            "candidate_uid": base + 1 if privileged else None,
+            "oracle_uid": uids["oracle_uid"] if privileged else None,
+            "candidate_uid": uids["candidate_uid"] if privileged else None,
+            "candidate_uids": uids["candidate_uids"],
             "work_root": work,
             "clean_dirs": [work, shm],
             "scan_procs": False,

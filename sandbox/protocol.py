@@ -9,7 +9,11 @@ harness change never needs an image rebuild and every executor runs exactly the 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
+import logging
+import random
+import re
 import select
 import struct
 import threading
@@ -31,7 +35,9 @@ from sandbox.errors import WorkerError
 from sandbox.harness import codec
 from sandbox.harness.oracle import ORACLE_FIELDS
 
-HARNESS_MODULES = ("codec", "wire", "verdict", "worker", "oracle", "executor")
+log = logging.getLogger("codegym.sandbox")
+
+HARNESS_MODULES = ("codec", "wire", "verdict", "confine", "worker", "oracle", "executor")
 
 # Runs as `python3 -I -c BOOTSTRAP CONFIG`. Reads the harness sources with os.read (never
 # sys.stdin, whose buffer a forked child would inherit) and loads them under their package
@@ -56,6 +62,18 @@ BOOTSTRAP = (
     "    exec(compile(mods['src'][name],name+'.py','exec'),m.__dict__)\n"
     "sys.modules['sandbox.harness.executor'].main()\n"
 )
+
+
+UID_BLOCK = 1 << 16
+"""uids per executor: the oracle's, then one per request in turn (docs/sandbox.md, rule 5)."""
+
+
+def executor_uids() -> dict[str, int]:
+    """The uids of one executor: its oracle's, and the first and number of its candidates'.
+    A random block of `UID_BLOCK` below 2**31: RLIMIT_NPROC counts per uid across the whole
+    kernel, so two executors (containers) must not share a candidate uid, nor a budget."""
+    base = random.randrange(2, (1 << 31) // UID_BLOCK - 1) * UID_BLOCK
+    return {"oracle_uid": base, "candidate_uid": base + 1, "candidate_uids": UID_BLOCK - 1}
 
 
 def harness_bundle() -> bytes:
@@ -186,7 +204,40 @@ def infra_result(message: str, *, latency_s: float, attempts: int, worker: str =
     )
 
 
+# JSON escapes of UTF-16 surrogates (the executor writes ASCII-only JSON): a frame without one
+# holds no lone surrogate, and most frames are passed through untouched.
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def valid_text(value: Any) -> Any:
+    """`value` with every lone UTF-16 surrogate in its strings (keys too) replaced by U+FFFD.
+
+    Rule 6 of the trust boundary (docs/sandbox.md): a candidate controls messages, output and
+    file names, and ``raise ValueError("\\ud800")`` reaches the host as such a string, which
+    no UTF-8 writer (a results file, a tokenizer, a log) can encode. JSON decoding has already
+    joined valid surrogate pairs, so every surrogate left is a lone one."""
+    if isinstance(value, str):
+        return _LONE_SURROGATE.sub("\ufffd", value)
+    if isinstance(value, list):
+        return [valid_text(v) for v in value]
+    if isinstance(value, dict):
+        return {valid_text(k): valid_text(v) for k, v in value.items()}
+    return value
+
+
 # --------------------------------------------------------------------------- connection
+
+
+@functools.cache
+def _warn_unconfined() -> None:
+    """Once per process: an executor whose kernel lacks Landlock cannot keep a candidate from
+    lowering its out-of-memory score (see sandbox/harness/confine.py)."""
+    log.warning(
+        "this kernel (or its seccomp profile) does not offer Landlock (Linux >= 5.13): a "
+        "candidate can lower its out-of-memory score, and a memory attack may then kill a "
+        "sandbox process and end as infra_error. Use a kernel with Landlock enabled."
+    )
 
 
 class ExecutorConnection:
@@ -228,6 +279,8 @@ class ExecutorConnection:
         self.info = self._read_frame(time.monotonic() + timeout)
         if not self.info.get("ready"):
             raise WorkerError(f"executor did not start: {self.info}", worker=self.name)
+        if self.info.get("privileged") and not self.info.get("landlock"):
+            _warn_unconfined()
         return self.info
 
     def call(self, payload: dict[str, Any], timeout: float) -> dict[str, Any]:
@@ -309,6 +362,8 @@ class ExecutorConnection:
             raise WorkerError(f"executor sent malformed JSON: {exc}", worker=self.name) from exc
         if not isinstance(obj, dict):
             raise WorkerError("executor sent a non-object frame", worker=self.name)
+        if _SURROGATE_ESCAPE.search(body):
+            obj = valid_text(obj)
         return obj
 
     def _read(self, n: int, deadline: float) -> bytes:

@@ -123,9 +123,12 @@ def print_summary(
     statuses = ", ".join(f"{s} {n}" for s, n in sorted(summary.statuses.items()))
     print(f"  statuses: {statuses}", file=file)
     if summary.infra_errors:
+        named = ", ".join(summary.infra_samples[:10])
+        more = len(summary.infra_samples) - 10
         print(
-            f"  WARNING: {summary.infra_errors} samples hit sandbox infrastructure errors; they are "
-            "left out of pass@k; run the same command again to score them",
+            f"  WARNING: {summary.infra_errors} samples hit sandbox infrastructure errors "
+            f"({named}{f' and {more} more' if more > 0 else ''}); pass@k counts them as failed. "
+            "Run the same command again to score them.",
             file=file,
         )
 

@@ -28,7 +28,7 @@ from typing import IO, Any
 
 from sandbox.base import ExecRequest, ExecResult, Sandbox, Status
 from tasks.errors import EvaluationError, TaskFormatError
-from tasks.io import iter_jsonl
+from tasks.io import iter_jsonl, json_line
 from tasks.metrics import Interval, bootstrap_ci, per_task_pass_at_k
 from tasks.schema import Task
 
@@ -193,7 +193,7 @@ class ResultsFile:
         tmp = self.path.with_name(f".{self.path.name}.tmp")
         with tmp.open("w", encoding="utf-8") as fh:
             for row in self.rows:
-                fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+                fh.write(json_line(row))
         os.replace(tmp, self.path)
         self._fh: IO[str] | None = self.path.open("a", encoding="utf-8")
 
@@ -206,7 +206,7 @@ class ResultsFile:
         assert self._fh is not None, "ResultsFile is closed"
         for scored in batch:
             row = scored.row()
-            self._fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+            self._fh.write(json_line(row))
             self.rows.append(row)
         self._fh.flush()
         os.fsync(self._fh.fileno())
@@ -263,14 +263,17 @@ class Summary:
     """Only the k that every scored task has enough samples for."""
     skipped_k: tuple[int, ...]
     infra_errors: int
+    infra_samples: tuple[str, ...] = ()
+    """``task_id (row N)`` of each sample that hit an infrastructure error (scored as failed);
+    N counts the results rows from 1."""
 
 
 def task_counts(rows: Sequence[Mapping[str, Any]]) -> dict[str, tuple[int, int]]:
-    """(n samples, c passed) per task id; infrastructure errors are left out of n."""
+    """(n samples, c passed) per task id. A sample that hit an infrastructure error counts in
+    n as not passed: leaving it out would let a sample that could force such an error remove
+    itself from the denominator (docs/sandbox.md, "Trust boundary", rule 5)."""
     counts: dict[str, list[int]] = {}
     for row in rows:
-        if row["status"] == Status.INFRA_ERROR.value:
-            continue
         n_c = counts.setdefault(str(row["task_id"]), [0, 0])
         n_c[0] += 1
         n_c[1] += bool(row["passed"])
@@ -282,8 +285,9 @@ def summarize(
 ) -> Summary:
     """pass@k (bootstrap 95% interval over tasks) from results rows.
 
-    Rows with status ``infra_error`` say nothing about the candidate: they are counted apart and
-    left out of n, never scored as failures.
+    Rows with status ``infra_error`` are scored as failures and named in `infra_samples`, so
+    that the caller can say so loudly (``codegym eval`` exits 1 and scores them again on the
+    next run); n never shrinks.
     """
     statuses = Counter(str(r["status"]) for r in rows)
     counts = task_counts(rows)
@@ -303,4 +307,9 @@ def summarize(
         pass_at_k=estimates,
         skipped_k=tuple(skipped),
         infra_errors=statuses.get(Status.INFRA_ERROR.value, 0),
+        infra_samples=tuple(
+            f"{r['task_id']} (row {i})"
+            for i, r in enumerate(rows, 1)
+            if r["status"] == Status.INFRA_ERROR.value
+        ),
     )

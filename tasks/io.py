@@ -32,6 +32,7 @@ from tasks.literals import dump_literal, parse_literal
 from tasks.schema import SCHEMA_VERSION, Task
 
 __all__ = [
+    "json_line",
     "dump_suite",
     "iter_jsonl",
     "load_suite",
@@ -328,6 +329,19 @@ def dump_suite(tasks: Iterable[Task], path: str | os.PathLike[str]) -> None:
     write_jsonl(records, path)
 
 
+def json_line(row: Mapping[str, Any]) -> str:
+    """One JSONL line for `row`, as readable UTF-8 where it can be; a row holding a lone
+    surrogate (a model's completion may, and so may what a candidate printed) keeps it as a
+    ``\\udXXX`` escape instead of failing to encode (docs/sandbox.md, trust boundary rule 6).
+    Either way the line reads back to the same row."""
+    text = json.dumps(row, ensure_ascii=False)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = json.dumps(row)
+    return text + "\n"
+
+
 def write_jsonl(rows: Iterable[Mapping[str, Any]], path: str | os.PathLike[str]) -> None:
     """Write rows as JSONL (gzip for ``.gz``) through a temporary file renamed into place."""
     path = Path(path)
@@ -341,7 +355,7 @@ def write_jsonl(rows: Iterable[Mapping[str, Any]], path: str | os.PathLike[str])
                 sink = gzip.GzipFile(filename="", fileobj=raw, mode="wb", mtime=0)  # type: ignore[assignment]
             with sink as out:
                 for row in rows:
-                    out.write(json.dumps(row, ensure_ascii=False).encode("utf-8") + b"\n")
+                    out.write(json_line(row).encode("utf-8"))
             raw.flush()
             os.fsync(raw.fileno())
         # mkstemp makes the file private (0600); a suite or results file is meant to be shared

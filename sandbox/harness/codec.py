@@ -134,13 +134,42 @@ def strict_equal(got: Any, expected: Any, tol: float | None = None) -> bool:
     if t is dict:
         if len(got) != len(expected):
             return False
-        for key, value in expected.items():
-            if key not in got:
-                return False
-            if not strict_equal(got[key], value, tol):
-                return False
-        return True
+        keys = _strict_match(got, expected)
+        return keys is not None and all(
+            strict_equal(got[g], expected[e], tol) for g, e in keys.items()
+        )
+    if t is set or t is frozenset:
+        return len(got) == len(expected) and _strict_match(got, expected) is not None
     return bool(got == expected)
+
+
+def _strict_match(got: Any, expected: Any) -> dict[Any, Any] | None:
+    """Pair each element (or key) of `expected` with the one of `got` that is strictly equal
+    to it, or None if some has no partner. A hash lookup finds the candidate (``1.0``, ``True``
+    and ``1+0j`` all find ``1``), `strict_equal` then demands the same type all the way down;
+    a nan, which no lookup finds, is looked for among the elements left. Elements of a set
+    are unequal to one another, so each has at most one partner."""
+    index = {g: g for g in got}
+    pairs: dict[Any, Any] = {}
+    unmatched = []
+    for e in expected:
+        g = index.get(e, _MISSING)
+        if g is not _MISSING and strict_equal(g, e):
+            pairs[g] = e
+        else:
+            unmatched.append(e)
+    if unmatched:
+        rest = [g for g in got if g not in pairs]
+        for e in unmatched:
+            g = next((g for g in rest if strict_equal(g, e)), _MISSING)
+            if g is _MISSING:
+                return None
+            rest.remove(g)
+            pairs[g] = e
+    return pairs
+
+
+_MISSING = object()
 
 
 def short_repr(value: Any, limit: int = 300) -> str:

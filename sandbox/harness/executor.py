@@ -34,6 +34,7 @@ import time
 import traceback
 
 from sandbox.harness import codec
+from sandbox.harness.confine import Confinement
 from sandbox.harness.oracle import (
     REUSES,
     compile_tests,
@@ -90,19 +91,34 @@ class Executor:
         self.retired: list[OracleProcess] = []  # replaced, to be killed after the answer
         self.dying: list[OracleProcess] = []  # killed, not reaped yet
         self.unreaped: list[int] = []  # workers killed after the oracle's result
+        # Each request runs as a uid of its own, the next one of the container's block
+        # (docs/sandbox.md, "Trust boundary", rule 5): nothing a request starts could signal,
+        # trace or write to the next one, even if it outlived the clean-up.
+        first = cfg["candidate_uid"]
+        self.uids = (
+            range(first, first + cfg.get("candidate_uids", 1)) if self.privileged else range(0)
+        )
+        self.uid = self.uids[0] if self.privileged else None
+        self.served = 0  # requests handled: the next one's uid follows from it
+        self.confinement = (
+            Confinement.build(list(cfg["clean_dirs"])) if self.privileged else Confinement()
+        )
         parent, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        keep = {child.fileno(), self.confinement.ruleset_fd}
         self.zpid = os.fork()
         if self.zpid == 0:
             isolate_stdio()
             for fd in list_fds():
-                if fd > 2 and fd != child.fileno():
+                if fd > 2 and fd not in keep:
                     try:
                         os.close(fd)
                     except OSError:
                         pass
-            zygote_main(child)
+            zygote_main(child, self.confinement)
             os._exit(0)
         child.close()
+        if self.confinement.ruleset_fd is not None:
+            os.close(self.confinement.ruleset_fd)  # the zygote's copy is the one in use
         self.zsock = parent
 
     # -- processes -------------------------------------------------------------------------
@@ -126,7 +142,7 @@ class Executor:
             "mode": mode,
             "limits": limits,
             "workdir": workdir,
-            "uid": self.cfg["candidate_uid"] if self.privileged else None,
+            "uid": self.uid,
             "memory_mb": memory_mb or limits["memory_mb"],
             "nproc": self.privileged,
             "clean": self.cfg["clean_dirs"],
@@ -206,6 +222,7 @@ class Executor:
                 os.close(stdin_fd)
                 stdin_fd = None
         exit_info, total, exceeded, timed_out, grace_until = None, 0, False, False, None
+        oom_before = oom_kills()
         while True:
             if result_fd is not None:
                 if not result_open:
@@ -243,6 +260,11 @@ class Executor:
                     self._pump(0.001)
                     if exit_info is None and pid in self.exits:
                         exit_info = self.exits.pop(pid)
+                        if result_open:
+                            # The process the oracle calls is dead, and so is the candidate:
+                            # children that inherited its channel must not keep the oracle
+                            # waiting for an answer until the test's time runs out.
+                            self.kill_request_processes()
                 elif fd == result_fd:
                     chunk = os.read(fd, 1 << 16)
                     if chunk:
@@ -287,6 +309,9 @@ class Executor:
             "exceeded": exceeded,
             "timed_out": timed_out,
             "result": bytes(result),
+            # the container's out-of-memory killer ran meanwhile: only a candidate's process
+            # can be its victim (confine.py), so a process killed then died of its memory
+            "oom": oom_kills() > oom_before,
         }
 
     def run_worker(
@@ -499,7 +524,7 @@ class Executor:
         if "stop" in result:
             status, message = result["stop"]["status"], result["stop"]["message"]
             if status == "crashed":
-                status, message = exit_verdict(sup["exit"], req["limits"], message)
+                status, message = exit_verdict(sup["exit"], req["limits"], message, oom=sup["oom"])
             return dict(resp, status=status, message=message)
         if len(tests) == total and total > 0 and all(t["passed"] for t in tests):
             return dict(resp, status="passed")
@@ -685,13 +710,12 @@ class Executor:
             oracles = [o.pid for o in ([self.oracle] if self.oracle else []) + self.dying]
             ahead = self._take_ahead()
             ours = (os.getpid(), self.zpid, *oracles, *([ahead[0]] if ahead else []))
+            oracle_uid = self.cfg["oracle_uid"]
             uids = (
-                None
-                if self.cfg["scan_procs"]
-                else {self.cfg["candidate_uid"], self.cfg["oracle_uid"]}
+                None if self.cfg["scan_procs"] else (self.uids, range(oracle_uid, oracle_uid + 1))
             )
             for _ in range(200):
-                alive = [pid for pid in other_pids(ours, uids) if not is_zombie(pid)]
+                alive = [pid for pid in other_pids(ours, uids) if not is_defunct(pid)]
                 if not alive:
                     break
                 for pid in alive:
@@ -704,13 +728,22 @@ class Executor:
                 return False
         dirs = self.cfg["clean_dirs"]
         if any(os.listdir(d) for d in dirs):
-            for uid in (
-                {self.cfg["candidate_uid"], self.cfg["oracle_uid"]} if self.privileged else {None}
-            ):
+            for uid in (self.uid, self.cfg["oracle_uid"]) if self.privileged else (None,):
                 self.clean_as(uid)
             if any(os.listdir(d) for d in dirs):
                 return False
         return True
+
+    def kill_request_processes(self) -> None:
+        """SIGKILL every process of the current request's uid (its candidate's), now. Only
+        with a uid per request; the clean-up after the answer finds whatever this misses."""
+        if self.uid is None:
+            return
+        for pid in other_pids((os.getpid(), self.zpid), (range(self.uid, self.uid + 1),)):
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
 
     def clean_as(self, uid: int | None) -> None:
         null = os.open(os.devnull, os.O_RDWR)
@@ -730,6 +763,9 @@ class Executor:
         if op != "run":
             return {"infra_error": f"unknown op {op!r}"}
         req = msg["request"]
+        if self.uid is not None:
+            self.served += 1
+            self.uid = self.uids[self.served % len(self.uids)]
         t0, cpu0 = time.monotonic(), time.process_time()
         self.cpu = {"candidate": 0.0, "oracle": 0.0}
         kind = req["kind"]
@@ -758,12 +794,13 @@ def process_cpu(pid: int) -> float:
         return 0.0
 
 
-def other_pids(ours: tuple[int, ...], uids: set | None = None) -> list[int]:
-    """Processes of this pid namespace but ours and init; of `uids` only, when given."""
+def other_pids(ours: tuple[int, ...], uids: tuple[range, ...] | None = None) -> list[int]:
+    """Processes of this pid namespace but ours and init; when `uids` is given, only those
+    whose uid is in one of its ranges."""
     pids = [int(p) for p in os.listdir("/proc") if p.isdigit() and int(p) not in ours and p != "1"]
     if uids is None:
         return pids
-    return [pid for pid in pids if process_uid(pid) in uids]
+    return [pid for pid in pids if any(process_uid(pid) in r for r in uids)]
 
 
 def process_uid(pid: int) -> int | None:
@@ -777,12 +814,58 @@ def process_uid(pid: int) -> int | None:
     return None
 
 
-def is_zombie(pid: int) -> bool:
+def is_defunct(pid: int) -> bool:
+    """True when no thread of process `pid` can run any more: it is gone, or every one of its
+    threads is a zombie. Not the leader's state alone: a leader that ended by itself (the
+    `exit` system call, not `exit_group`) shows as a zombie while its other threads run on."""
     try:
-        with open(f"/proc/{pid}/stat", "rb") as f:
-            return f.read().rpartition(b")")[2][1:2] in (b"Z", b"X")
+        tids = os.listdir(f"/proc/{pid}/task")
     except OSError:
         return True
+    for tid in tids:
+        try:
+            fd = os.open(f"/proc/{pid}/task/{tid}/stat", os.O_RDONLY)
+        except OSError:
+            continue  # that thread is gone
+        try:
+            state = os.read(fd, 512).rpartition(b")")[2][1:2]
+        except OSError:
+            continue
+        finally:
+            os.close(fd)
+        if state not in (b"Z", b"X"):
+            return False
+    return True
+
+
+def _oom_counter() -> str | None:
+    for path in ("/sys/fs/cgroup/memory/memory.oom_control", "/sys/fs/cgroup/memory.events"):
+        if os.access(path, os.R_OK):
+            return path
+    return None
+
+
+OOM_COUNTER = _oom_counter()
+"""The container's memory cgroup file that counts out-of-memory kills (cgroup v1 or v2)."""
+
+
+def oom_kills() -> int:
+    """How many processes the container's out-of-memory killer has killed so far (0 where the
+    cgroup does not say)."""
+    if OOM_COUNTER is None:
+        return 0
+    try:
+        fd = os.open(OOM_COUNTER, os.O_RDONLY)
+        try:
+            data = os.read(fd, 4096)
+        finally:
+            os.close(fd)
+    except OSError:
+        return 0
+    for line in data.splitlines():
+        if line.startswith(b"oom_kill "):
+            return int(line.split()[1])
+    return 0
 
 
 def kill_group(pid: int) -> None:
@@ -825,6 +908,7 @@ def main() -> None:
             "ready": True,
             "protocol": PROTOCOL_VERSION,
             "privileged": executor.privileged,
+            "landlock": executor.confinement.landlock,
             "pid": os.getpid(),
             "python": sys.version.split()[0],
         },

@@ -22,8 +22,11 @@ def exit_code(info: dict | None) -> int | None:
     return -os.WTERMSIG(status) if os.WIFSIGNALED(status) else None
 
 
-def exit_verdict(info: dict | None, limits: dict, message: str) -> tuple[str, str]:
-    """Why did the candidate's process end? -> (status, message)."""
+def exit_verdict(
+    info: dict | None, limits: dict, message: str, *, oom: bool = False
+) -> tuple[str, str]:
+    """Why did the candidate's process end? -> (status, message). `oom`: the container's
+    out-of-memory killer ran while it did (and it can only pick a candidate's process)."""
     if info is None:
         return "crashed", message
     status = info["status"]
@@ -33,6 +36,12 @@ def exit_verdict(info: dict | None, limits: dict, message: str) -> tuple[str, st
             return "timeout", f"CPU time limit of {limits['cpu_s']} s exceeded"
         if sig == signal.SIGKILL and info["maxrss_kb"] >= 0.8 * limits["memory_mb"] * 1024:
             return "memory_limit", f"memory limit of {limits['memory_mb']} MB exceeded"
+        if sig == signal.SIGKILL and oom:
+            return (
+                "memory_limit",
+                "the candidate's processes ran the sandbox out of memory "
+                f"(each may use {limits['memory_mb']} MB)",
+            )
         if sig == signal.SIGXFSZ:
             return "output_limit", f"file size limit of {limits['file_size_mb']} MB exceeded"
         name = signal.Signals(sig).name if sig in signal.Signals._value2member_map_ else str(sig)
@@ -63,7 +72,7 @@ def run_verdict(out: dict, limits: dict) -> tuple[str | None, str]:
         return "memory_limit", f"memory limit of {limits['memory_mb']} MB exceeded"
     if os.WIFEXITED(status):
         return "runtime_error", f"exit code {os.WEXITSTATUS(status)}"
-    return exit_verdict(info, limits, "")
+    return exit_verdict(info, limits, "", oom=out.get("oom", False))
 
 
 def outputs_match(got: str, expected: str, mode: str, tol: float | None) -> bool:

@@ -19,6 +19,7 @@ import sys
 import traceback
 
 from sandbox.harness import codec
+from sandbox.harness.confine import Confinement
 from sandbox.harness.wire import CandidateStop, Channel, exc_mro, format_exception, safe_str
 
 _SIGCHLD, _SIGPIPE, _SIG_DFL = int(signal.SIGCHLD), int(signal.SIGPIPE), int(signal.SIG_DFL)
@@ -283,16 +284,11 @@ def warm_up(names: tuple[str, ...] = WARM_MODULES) -> None:
             pass
 
 
-def zygote_main(sock: socket.socket) -> None:
+def zygote_main(sock: socket.socket, confinement: Confinement) -> None:
     """Fork a worker per spawn message and answer with its pid; report every exit
-    (`exit_report`). Holds no request data."""
-    try:
-        # Workers inherit this: if the container runs out of memory, a candidate goes first
-        # (set once here rather than per worker, which costs a third of a millisecond each).
-        with open("/proc/self/oom_score_adj", "w") as f:
-            f.write("1000")
-    except OSError:
-        pass
+    (`exit_report`). Holds no request data. Every child is confined (`confine.py`) before it
+    does anything else; the zygote itself keeps the container's out-of-memory score, so it is
+    never chosen before a candidate's process."""
     import gc
 
     gc.collect()
@@ -336,6 +332,7 @@ def zygote_main(sock: socket.socket) -> None:
             # and this side answers with the bare pid.
             pid = os.fork()
             if pid == 0:
+                confinement.apply()
                 if wake_r >= 0:
                     signal.set_wakeup_fd(-1)
                     _signal.signal(_SIGCHLD, _SIG_DFL)

@@ -371,3 +371,22 @@ def test_builtin_reference_solutions_earn_full_reward(
             action = f"```{task.language}\n{task.reference_solution}\n```"
         _, reward, terminated, _, info = env.step(action)
         assert (reward, terminated) == (pytest.approx(1.0), True), (task.id, info)
+
+
+def test_candidate_surrogates_reach_the_policy_as_valid_text(sandbox: object) -> None:
+    # The observation goes straight into the learner's tokenizer; a lone surrogate there
+    # raised inside the trainer (docs/sandbox.md, trust boundary rule 6).
+    from tokenizers import Tokenizer, models, pre_tokenizers
+    from transformers import PreTrainedTokenizerFast
+
+    backend = Tokenizer(models.WordLevel({"<unk>": 0}, unk_token="<unk>"))
+    backend.pre_tokenizer = pre_tokenizers.WhitespaceSplit()
+    tokenizer = PreTrainedTokenizerFast(tokenizer_object=backend, unk_token="<unk>")
+    env = function_env(sandbox)
+    obs, _, terminated, _, info = env.step(py('def add(a, b):\n    raise ValueError("\\ud800")\n'))
+    assert not terminated and info["status"] != "infra_error"
+    obs.encode("utf-8")
+    assert tokenizer(obs)["input_ids"]
+    obs, _, _, _, _ = env.step(py('raise SyntaxError("\\udfff")\n'))
+    obs.encode("utf-8")
+    assert tokenizer(obs)["input_ids"]

@@ -28,14 +28,14 @@ def test_compare_pairs_tasks_and_computes_the_gain() -> None:
     assert 0.0 <= cmp.gain.low <= 0.5 <= cmp.gain.high <= 1.0
 
 
-def test_compare_uses_sample_shares_and_ignores_infra_errors() -> None:
+def test_compare_uses_sample_shares_and_counts_infra_errors_as_failed() -> None:
     before = rows({"a": [True, False], "b": [False, False]})
     after = rows({"a": [True, True], "b": [True, False]})
     after.append({"task_id": "b", "sample": 2, "passed": False, "status": "infra_error"})
     cmp = compare(before, after)
     assert cmp.before.estimate == pytest.approx(0.25)  # (1/2 + 0) / 2
-    assert cmp.after.estimate == pytest.approx(0.75)  # (1 + 1/2) / 2: the infra error is left out
-    assert cmp.gain.estimate == pytest.approx(0.5)
+    assert cmp.after.estimate == pytest.approx((1 + 1 / 3) / 2)  # b: 1 of 3, infra included
+    assert cmp.gain.estimate == pytest.approx((0.5 + 1 / 3) / 2)
 
 
 def test_test_share_counts_partial_credit_and_pairs_tasks() -> None:
@@ -53,8 +53,8 @@ def test_test_share_counts_partial_credit_and_pairs_tasks() -> None:
     share = compare_test_share(before, after)
     assert share.tasks == 2
     assert share.before.estimate == pytest.approx((0.125 + 0.0) / 2)  # a: (0 + 1/4) / 2
-    assert share.after.estimate == pytest.approx((0.75 + 0.2) / 2)  # b's infra error left out
-    assert share.gain.estimate == pytest.approx(((0.75 - 0.125) + 0.2) / 2)
+    assert share.after.estimate == pytest.approx((0.75 + 0.1) / 2)  # b's infra error counts 0
+    assert share.gain.estimate == pytest.approx(((0.75 - 0.125) + 0.1) / 2)
     assert 0 < share.gain.low <= share.gain.estimate <= share.gain.high
 
 

@@ -10,11 +10,12 @@ import pytest
 import torch
 from conftest import VOCAB, AddEnv, make_model, make_tokenizer
 
+from envs.errors import SandboxInfraError
 from grpo_agent.errors import ChatTemplateError, RolloutError
 from grpo_agent.generation.base import Completion, SamplingParams
 from grpo_agent.generation.hf import TransformersGenerator
 from grpo_agent.logprobs import token_logprobs
-from grpo_agent.rollout import RolloutEngine, RolloutSettings
+from grpo_agent.rollout import INFRA_ERROR, RolloutEngine, RolloutSettings
 from grpo_agent.trajectory import collate
 
 EOS = VOCAB["<|im_end|>"]
@@ -143,14 +144,41 @@ class BrokenEnv(AddEnv):
         return obs, reward, term, trunc, {**info, "status": "infra_error"}
 
 
-def test_infra_errors_are_raised_not_scored() -> None:
+class RaisingInfraEnv(AddEnv):
+    def step(self, action: str) -> Any:
+        raise SandboxInfraError("every container died", task_id=self.task_id)
+
+
+class BuggyEnv(AddEnv):
+    def step(self, action: str) -> Any:
+        raise KeyError("a bug in the environment")
+
+
+@pytest.mark.parametrize("env", [BrokenEnv, RaisingInfraEnv])
+def test_infra_errors_end_the_episode_marked_not_scored(env: Any) -> None:
     rollout = RolloutEngine(
-        env_factory=BrokenEnv,
+        env_factory=env,
+        generator=ScriptedGenerator([Completion(ids("x", "<|im_end|>"), None, "stop")]),
+        tokenizer=make_tokenizer(),
+        settings=RolloutSettings(
+            sampling=SamplingParams(max_new_tokens=4), group_size=1, max_turns=3
+        ),
+    )
+    [traj], _ = rollout.collect(["add-1"])
+    rollout.close()
+    assert traj.status == INFRA_ERROR
+    assert traj.num_turns == 0  # the failed step is not counted as a turn of the policy's
+    assert traj.reward == 0.0
+
+
+def test_an_environment_bug_is_raised() -> None:
+    rollout = RolloutEngine(
+        env_factory=BuggyEnv,
         generator=ScriptedGenerator([Completion(ids("x", "<|im_end|>"), None, "stop")]),
         tokenizer=make_tokenizer(),
         settings=RolloutSettings(sampling=SamplingParams(max_new_tokens=4), group_size=1),
     )
-    with pytest.raises(RolloutError, match="add-1.*infra_error"):
+    with pytest.raises(RolloutError, match="add-1.*a bug in the environment"):
         rollout.collect(["add-1"])
     rollout.close()
 

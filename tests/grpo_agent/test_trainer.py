@@ -19,7 +19,9 @@ import torch
 import yaml
 from conftest import AddEnv, make_model, make_tokenizer
 
+from envs.errors import SandboxInfraError
 from grpo_agent.config import GRPOConfig
+from grpo_agent.errors import RolloutError
 from grpo_agent.trainer import Trainer
 
 ENV_FACTORY = lambda: AddEnv(max_turns=2)  # noqa: E731  (one line to swap for the real env)
@@ -158,3 +160,45 @@ def test_mu_iterations_move_the_ratio_and_lora_keeps_one_model(tmp_path: Path) -
     assert all(m["loss/kl"] > 0 for m in result.history[1:])  # adapters moved the policy
     for key, value in base_before.items():
         torch.testing.assert_close(model.state_dict()[key], value, atol=0, rtol=0)
+
+
+class FlakySandboxEnv(AddEnv):
+    """AddEnv whose sandbox fails on every step of the tasks in `broken`."""
+
+    broken: tuple[str, ...] = ("add-2",)
+
+    def step(self, action: str) -> Any:
+        if self.task_id in self.broken:
+            raise SandboxInfraError("the container died, and every retry", task_id=self.task_id)
+        return super().step(action)
+
+
+def test_a_sandbox_failure_drops_its_group_not_the_run(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    cfg = config(tmp_path, max_steps=2, tasks_per_step=3, group_size=2, micro_batch_size=6)
+    t = Trainer(
+        cfg,
+        model=make_model(0),
+        tokenizer=make_tokenizer(),
+        env_factory=lambda: FlakySandboxEnv(max_turns=2),
+    )
+    with caplog.at_level("WARNING", logger="codegym.train"):
+        result = t.train()
+    t.close()
+    assert result.step == 2
+    # the sampler draws every task once per epoch of 3, so each step has one add-2 group
+    assert [m["rollout/infra_dropped_groups"] for m in result.history] == [1.0, 1.0]
+    assert all(m["rollout/kept_groups_frac"] == pytest.approx(2 / 3) for m in result.history)
+    assert "task add-2" in caplog.text
+
+
+def test_a_sandbox_that_fails_on_everything_stops_the_run(tmp_path: Path) -> None:
+    class DeadSandboxEnv(FlakySandboxEnv):
+        broken = AddEnv.TASKS
+
+    cfg = config(tmp_path, max_steps=2, tasks_per_step=2, group_size=2, micro_batch_size=4)
+    t = Trainer(cfg, model=make_model(0), tokenizer=make_tokenizer(), env_factory=DeadSandboxEnv)
+    with pytest.raises(RolloutError, match="failed on every group"):
+        t.train()
+    t.close()

@@ -3,7 +3,7 @@ container holds between two requests (processes, files, IPC objects).
 
 The probe is itself a request: a `CommandRequest` whose Python program reads ``/proc`` and the
 writable places and prints a JSON report. It sees the container exactly as the next candidate
-would, which is the view the trust boundary promises to keep clean (DESIGN.md, rule 5).
+would, which is the view the trust boundary promises to keep clean (docs/sandbox.md, rule 5).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from sandbox import CallTest, CommandRequest, FunctionRequest, Limits, Sandbox
+from sandbox.protocol import UID_BLOCK
 
 CORRECT = "def f(x):\n    return x * 3 + 1\n"
 """The canonical solution of the task every attack targets: ``f(x) = 3x + 1``."""
@@ -41,7 +42,16 @@ for entry in os.listdir("/proc"):
             cmd = f.read().replace(b"\0", b" ").decode("utf-8", "replace").strip()
     except OSError:
         continue  # exited while we looked
-    if fields["State"].split()[0] in ("Z", "X"):
+    # A process is gone only when every one of its threads is: a leader that ended alone
+    # (the exit system call) is a zombie while its other threads run on.
+    states = []
+    for tid in os.listdir(f"/proc/{entry}/task") if os.path.isdir(f"/proc/{entry}/task") else []:
+        try:
+            with open(f"/proc/{entry}/task/{tid}/stat", "rb") as f:
+                states.append(f.read().rpartition(b")")[2][1:2].decode())
+        except OSError:
+            pass
+    if all(state in ("Z", "X") for state in states):
         continue
     procs.append({"pid": int(entry), "uid": int(fields["Uid"].split()[0]),
                   "name": fields["Name"].strip(), "cmd": cmd[:120], "self": int(entry) == me})
@@ -85,14 +95,19 @@ class ContainerState:
         return [
             p
             for p in self.procs
-            if not (p["self"] or p["pid"] == 1 or _is_harness(p, oracle_uid=self.uid - 1))
+            if not (p["self"] or p["pid"] == 1 or _is_harness(p, oracle_uid=oracle_uid(self.uid)))
         ]
+
+
+def oracle_uid(candidate_uid: int) -> int:
+    """The oracle's uid in the executor whose request ran as `candidate_uid`: the first of the
+    executor's block of uids (`sandbox.protocol.executor_uids`)."""
+    return candidate_uid - candidate_uid % UID_BLOCK
 
 
 def _is_harness(proc: dict[str, Any], *, oracle_uid: int) -> bool:
     # Forked from the executor, started as `python3 -I -c <bootstrap>` by the backend: the
-    # executor and the zygote as root, the oracle as its own uid (the docker backend gives the
-    # oracle the uid just below the candidate's), which no candidate can take.
+    # executor and the zygote as root, the oracle as its own uid, which no candidate can take.
     return proc["uid"] in (0, oracle_uid) and proc["cmd"].startswith("python3 -I -c ")
 
 

@@ -1,4 +1,4 @@
-"""Attacks on the trust boundary (DESIGN.md, "rewards must not be forgeable").
+"""Attacks on the trust boundary (docs/sandbox.md, "Trust boundary").
 
 Every attack is a candidate that tries to be graded as passed without computing ``f(x) = 3x+1``
 (or to break the container for later requests). Each must end as not passed, and afterwards the

@@ -108,6 +108,19 @@ def test_deep_nesting_is_refused_not_crashing() -> None:
         ({"a": 1}, {"a": 1, "b": 2}, None, False),
         ({1, 2}, {2, 1}, None, True),
         (complex(1, 2), complex(1, 2 + 1e-12), 1e-9, True),
+        # type-strict all the way down: set elements and dict keys too
+        ({1.0, 2.0}, {1, 2}, None, False),
+        ({True: "x"}, {1: "x"}, None, False),
+        ({1 + 0j}, {1}, None, False),
+        (frozenset({1}), {1}, None, False),
+        ({(1, 2.0)}, {(1, 2)}, None, False),
+        ({(1, 2)}, {(1, 2)}, None, True),
+        ({frozenset({1.0})}, {frozenset({1})}, None, False),
+        ({(1, 2): [3]}, {(1, 2): [3]}, None, True),
+        ({(1.0, 2): [3]}, {(1, 2): [3]}, None, False),
+        ({1: {2.0}}, {1: {2}}, None, False),
+        ({float("nan"), 1}, {float("nan"), 1}, None, True),
+        ({1, 2}, {1, 3}, None, False),
     ],
 )
 def test_strict_equal(got: object, expected: object, tol: float | None, equal: bool) -> None:

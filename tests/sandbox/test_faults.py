@@ -1,7 +1,7 @@
 """Faults of the Docker backend's surroundings: a container killed mid-request, the daemon
 restarted mid-batch, the owning process killed, leftovers of dead owners.
 
-The promise under test (DESIGN.md, sandbox/): a broken sandbox is an exception or a result with
+The promise under test (docs/sandbox.md, "Results" and "Trust boundary", rule 5): a broken sandbox is an exception or a result with
 `Status.INFRA_ERROR` after retries, never a hang, never a lost request, never a silent zero; the
 pool heals itself; no container outlives its owner for long.
 """

@@ -42,3 +42,12 @@ def test_no_pinning_when_one_container_spans_every_cpu() -> None:
 
 def test_cpus_the_engine_does_not_have_are_ignored() -> None:
     assert plan_cpus(2, range(2), width=1, taken=["5-9", "garbage"]) == {0: "0", 1: "1"}
+
+
+def test_a_tmpfs_that_could_fill_the_container_is_refused() -> None:
+    # Files in /tmp belong to no process: if they alone could fill the container's memory,
+    # the out-of-memory killer would be left with only the harness to pick.
+    from sandbox.docker_backend import DockerSandbox
+
+    with pytest.raises(ValueError, match="raise memory_mb or lower tmpfs_mb"):
+        DockerSandbox(memory_mb=768, tmpfs_mb=600)

@@ -24,8 +24,9 @@ ZYGOTE = """
 import os, socket, sys
 if sys.argv[1] == "without-pidfd":
     del os.pidfd_open  # as on a kernel before 5.3 or under a seccomp profile without it
+from sandbox.harness.confine import Confinement
 from sandbox.harness.worker import zygote_main
-zygote_main(socket.socket(fileno=int(sys.argv[2])))
+zygote_main(socket.socket(fileno=int(sys.argv[2])), Confinement())
 """
 
 LIMITS = {"cpu_s": 5, "file_size_mb": 8, "processes": 16, "memory_mb": 512}

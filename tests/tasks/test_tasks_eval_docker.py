@@ -214,3 +214,22 @@ def test_validate_humaneval_slice(capsys: pytest.CaptureFixture[str]) -> None:
         "humaneval: 3 tasks, 12 sandbox checks, 0 task(s) with problems: OK"
         in capsys.readouterr().out
     )
+
+
+def test_candidate_surrogates_neither_crash_eval_nor_its_resume(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A lone surrogate in what the candidate raises would end `codegym eval` while it writes
+    # its results file, and again on every resume (docs/sandbox.md, trust boundary rule 6).
+    rows = [
+        {"task_id": "HumanEval/0", "completion": '    raise ValueError("\\ud800")\n'},
+        {"task_id": "HumanEval/0", "completion": '    pass\nraise SyntaxError("\\udfff")\n'},
+        {"task_id": "HumanEval/0", "completion": PROBLEMS["HumanEval/0"]["canonical_solution"]},
+    ]
+    code, results, out = _eval(tmp_path, rows)
+    assert code == 0
+    assert [r["passed"] for r in results] == [False, False, True]
+    Path(out).read_text(encoding="utf-8")  # strict: no lone surrogate reached the file
+    assert "\ufffd" in results[0]["message"]
+    code, again, _ = _eval(tmp_path, rows)  # the resume reads the file back
+    assert code == 0 and again == results

@@ -141,7 +141,7 @@ def test_results_file_refuses_other_samples(tasks: list[Task], tmp_path: Path) -
     assert ResultsFile(out, other, overwrite=True).done == 0
 
 
-def test_summarize_counts_and_leaves_infra_errors_out() -> None:
+def test_summarize_counts_infra_errors_as_failed_and_names_them() -> None:
     rows = [
         {"task_id": "a", "passed": True, "status": "passed"},
         {"task_id": "a", "passed": False, "status": "failed"},
@@ -149,9 +149,11 @@ def test_summarize_counts_and_leaves_infra_errors_out() -> None:
         {"task_id": "b", "passed": False, "status": "infra_error"},
         {"task_id": "b", "passed": True, "status": "passed"},
     ]
-    summary = summarize(rows, [1, 2, 3])
+    summary = summarize(rows, [1, 2, 3, 4])
     assert summary.tasks == 2 and summary.samples == 5 and summary.infra_errors == 1
-    assert summary.pass_at_k[1].estimate == pytest.approx(0.5)
-    assert summary.pass_at_k[2].estimate == pytest.approx(1.0)
-    assert summary.skipped_k == (3,)
+    assert summary.infra_samples == ("b (row 4)",)
+    # n stays 3 for task b: an infra error cannot take a sample out of the denominator
+    assert summary.pass_at_k[1].estimate == pytest.approx((1 / 2 + 1 / 3) / 2)
+    assert summary.pass_at_k[2].estimate == pytest.approx((1.0 + 2 / 3) / 2)
+    assert summary.skipped_k == (3, 4)
     assert summary.statuses == {"passed": 2, "failed": 1, "timeout": 1, "infra_error": 1}

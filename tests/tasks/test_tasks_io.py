@@ -225,3 +225,14 @@ def test_example_record_in_docs_loads() -> None:
     assert task.hidden_tests[0] == CallTest(args=((1, 2), (3,)), expected=(1, 2, 3), name="tuples")
     second = task.hidden_tests[1]
     assert isinstance(second, CallTest) and second.kwargs == {"a": b"x", "b": b"y"}
+
+
+def test_json_line_keeps_lone_surrogates_readable() -> None:
+    from tasks.io import json_line
+
+    plain = {"completion": "return 'é'"}
+    assert json_line(plain) == '{"completion": "return \'é\'"}\n'  # readable UTF-8 when it can be
+    odd = {"completion": "raise ValueError('\ud800')"}
+    line = json_line(odd)
+    line.encode("utf-8")  # strict
+    assert json.loads(line) == odd
