@@ -913,7 +913,7 @@ def test_memory_pinned_by_one_request_does_not_starve_the_next(
     """Shared memory segments outlive their creator: left in the container they take memory
     from every later request, whose correct solutions are then killed by the container's OOM
     killer and graded as crashed (a wrong zero, not an infrastructure error)."""
-    box = fresh_sandbox(pool_size=1, memory_mb=512)
+    box = fresh_sandbox(pool_size=1, memory_mb=512, tmpfs_mb=128)
     needs_200mb = "def f(x):\n    room = bytearray(200 << 20)\n    return x * 3 + 1\n"
     request = FunctionRequest(
         source=needs_200mb, entry_point="f", tests=CALLS, limits=Limits(memory_mb=256)
