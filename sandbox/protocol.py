@@ -37,7 +37,22 @@ from sandbox.harness.oracle import ORACLE_FIELDS
 
 log = logging.getLogger("codegym.sandbox")
 
-HARNESS_MODULES = ("codec", "wire", "verdict", "confine", "worker", "oracle", "executor")
+HARNESS_MODULES = (
+    "codec",
+    "wire",
+    "messages",
+    "verdict",
+    "confine",
+    "procfs",
+    "worker",
+    "zygote",
+    "oracle",
+    "workers",
+    "oracle_pool",
+    "supervise",
+    "grading",
+    "executor",
+)
 
 # Runs as `python3 -I -c BOOTSTRAP CONFIG`. Reads the harness sources with os.read (never
 # sys.stdin, whose buffer a forked child would inherit) and loads them under their package

@@ -13,6 +13,7 @@ import time
 import traceback
 
 from sandbox.harness import codec
+from sandbox.harness.messages import Request
 from sandbox.harness.wire import (
     MSG_CAP_MIN,
     CandidateError,
@@ -29,7 +30,7 @@ REUSES = 64
 """Requests one oracle process may grade (all of one test script) before a fresh one."""
 
 
-def oracle_main(cfg: dict, req: dict, ctrl: socket.socket, baseline: tuple) -> None:
+def oracle_main(cfg: dict, req: Request, ctrl: socket.socket, baseline: tuple) -> None:
     """Grade requests of `req`'s tests, in a process of the oracle's own uid, one per message
     on `ctrl`: each brings the channel to that request's fresh worker and the pipe for the
     result. The executor sends a request here only if it has the same tests and limits as
@@ -71,7 +72,7 @@ def cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def grade(req: dict, chan_fd: int) -> dict:
+def grade(req: Request, chan_fd: int) -> dict:
     """Run the task's tests against the candidate behind `chan_fd`: the result record."""
     result: dict = {"tests": [], "load": None}
     limits = req["limits"]
@@ -126,7 +127,7 @@ ORACLE_FIELDS = (
 """The fields of a function request that its oracle process depends on."""
 
 
-def same_tests(a: dict, b: dict) -> bool:
+def same_tests(a: Request, b: Request) -> bool:
     """Whether requests `a` and `b` may share an oracle process: same tests, same limits."""
     return all(a.get(k) == b.get(k) for k in ORACLE_FIELDS)
 
@@ -148,7 +149,8 @@ def load_failure(reply: object) -> dict:
 
 class CandidateProxy:
     def __init__(self, chan: Channel, timeout: float) -> None:
-        self.chan, self.timeout, self.stopped = chan, timeout, None
+        self.chan, self.timeout = chan, timeout
+        self.stopped: CandidateStop | None = None
 
     def load(self) -> dict | None:
         """The candidate's report of loading its module (the executor sent it the job)."""
@@ -192,7 +194,7 @@ class CandidateProxy:
         return candidate
 
 
-def run_call_tests(req: dict, proxy: CandidateProxy, out: list) -> None:
+def run_call_tests(req: Request, proxy: CandidateProxy, out: list) -> None:
     tol = req.get("float_tol")
     fn = proxy.function(req["entry_point"] if ":" in req["entry_point"] else "")
     for i, test in enumerate(req["tests"]):
@@ -239,7 +241,7 @@ def format_call(entry: str, args: tuple, kwargs: dict) -> str:
 
 class _Recorder:
     def __init__(self, n: int) -> None:
-        self.outcomes: list[dict | None] = [None] * n
+        self.outcomes: list[dict] = [{} for _ in range(n)]  # {}: not recorded (yet)
         self.t0 = time.monotonic()
 
     def ok(self, i: int) -> None:
@@ -306,7 +308,7 @@ def _recorded(stmt: ast.Assert, k: int) -> ast.Try:
     return at(ast.Try(body=[stmt], handlers=[handler], orelse=[record("ok")], finalbody=[]))
 
 
-def run_check_script(req: dict, proxy: CandidateProxy, result: dict) -> None:
+def run_check_script(req: Request, proxy: CandidateProxy, result: dict) -> None:
     ns: dict = {"__name__": "__oracle__", "candidate_function": proxy.function}
     check_name = req.get("check_name") or "check"
     setup, tests, n = compile_tests(req)
@@ -333,7 +335,7 @@ def run_check_script(req: dict, proxy: CandidateProxy, result: dict) -> None:
     if n == 0 and error is None:
         recorder.ok(0)
     for i, outcome in enumerate(recorder.outcomes):
-        if outcome is None:
+        if not outcome:  # never recorded: the assert was not reached
             if error is None:
                 error = AssertionError("not reached")
             if isinstance(error, CandidateStop):
@@ -359,7 +361,7 @@ def run_check_script(req: dict, proxy: CandidateProxy, result: dict) -> None:
 _COMPILED: dict[tuple, tuple] = {}
 
 
-def compile_tests(req: dict) -> tuple:
+def compile_tests(req: Request) -> tuple:
     """(setup code, instrumented test code, number of tests) of a check-script request.
     Cached in the executor, whose forked oracles inherit the code objects: a batch grades
     many samples of the same task, and compiling the tests is most of the oracle's own work."""
@@ -372,6 +374,7 @@ def compile_tests(req: dict) -> tuple:
     hit = _COMPILED.get(key)
     if hit is None:
         setup_src, test_src, check_name, split = key
+        assert isinstance(check_name, str)
         # dont_inherit: not under this file's __future__ imports, as the task's author ran it
         setup = compile(setup_src, "setup.py", "exec", dont_inherit=True) if setup_src else None
         tree = ast.parse(test_src, "test.py")
@@ -383,7 +386,7 @@ def compile_tests(req: dict) -> tuple:
     return hit
 
 
-def count_asserts(req: dict) -> int:
+def count_asserts(req: Request) -> int:
     try:
         return max(compile_tests(req)[2], 1)
     except SyntaxError:

@@ -6,14 +6,16 @@ from __future__ import annotations
 import os
 import signal
 
+from sandbox.harness.messages import ExitInfo, Limits, Supervised
+
 RETURN_CAP = 16 * 1024  # bytes of stdout/stderr sent back per request
 
 
-def exited_ok(info: dict | None) -> bool:
+def exited_ok(info: ExitInfo | None) -> bool:
     return info is not None and os.WIFEXITED(info["status"]) and os.WEXITSTATUS(info["status"]) == 0
 
 
-def exit_code(info: dict | None) -> int | None:
+def exit_code(info: ExitInfo | None) -> int | None:
     if info is None:
         return None
     status = info["status"]
@@ -23,7 +25,7 @@ def exit_code(info: dict | None) -> int | None:
 
 
 def exit_verdict(
-    info: dict | None, limits: dict, message: str, *, oom: bool = False
+    info: ExitInfo | None, limits: Limits, message: str, *, oom: bool = False
 ) -> tuple[str, str]:
     """Why did the candidate's process end? -> (status, message). `oom`: the container's
     out-of-memory killer ran while it did (and it can only pick a candidate's process)."""
@@ -53,7 +55,7 @@ def exit_verdict(
     )
 
 
-def run_verdict(out: dict, limits: dict) -> tuple[str | None, str]:
+def run_verdict(out: Supervised, limits: Limits) -> tuple[str | None, str]:
     """Status of a finished program run, or None when it exited 0 (compare its output)."""
     if out["exceeded"]:
         return "output_limit", f"more than {limits['output_bytes']} bytes of output"

@@ -11,6 +11,7 @@ import select
 import struct
 import time
 import traceback
+from typing import Any
 
 PROTOCOL_VERSION = 1
 
@@ -62,16 +63,16 @@ class Channel:
     def send(self, obj: object) -> None:
         self.send_bytes(_encode_json(obj).encode())
 
-    def send_trusted(self, obj: object) -> None:
+    def send_trusted(self, obj: Any) -> None:
         self.send_bytes(marshal.dumps(obj))
 
     def send_bytes(self, body: bytes) -> None:
         write_all(self.fd, struct.pack(">I", len(body)) + body)
 
-    def recv(self, deadline: float | None = None) -> object:
+    def recv(self, deadline: float | None = None) -> Any:
         return json.loads(self._message(deadline))
 
-    def recv_trusted(self) -> object:
+    def recv_trusted(self) -> Any:
         """A message from the executor or the oracle; never call this where the candidate
         writes (marshal is not safe against crafted input)."""
         return marshal.loads(self._message(None))

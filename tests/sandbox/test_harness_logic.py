@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import ast
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
 from sandbox.harness import oracle, verdict, wire
+from sandbox.harness.messages import Request
 
 
 @pytest.mark.parametrize(
@@ -81,12 +82,17 @@ def test_candidate_stop_is_not_an_exception() -> None:
     assert not issubclass(wire.CandidateGone, Exception)
 
 
+def request(**fields: Any) -> Request:
+    """A request of the harness's own shape, from keyword fields."""
+    return cast(Request, fields)
+
+
 def test_count_asserts_is_cached_and_defaults_to_one() -> None:
-    req = {"test_script": "def check(c):\n    pass\n", "setup": "", "check_name": "check"}
+    req = request(test_script="def check(c):\n    pass\n", setup="", check_name="check")
     assert oracle.count_asserts(req) == 1
-    req2 = dict(req, test_script="def check(c):\n    assert c(1)\n    assert c(2)\n")
+    req2 = request(**{**req, "test_script": "def check(c):\n    assert c(1)\n    assert c(2)\n"})
     assert oracle.count_asserts(req2) == 2
-    assert oracle.count_asserts(dict(req2, split_asserts=False)) == 1
+    assert oracle.count_asserts(request(**{**req2, "split_asserts": False})) == 1
 
 
 def test_only_requests_with_the_same_tests_and_limits_share_an_oracle() -> None:
@@ -97,7 +103,8 @@ def test_only_requests_with_the_same_tests_and_limits_share_an_oracle() -> None:
         "limits": {"timeout_s": 10.0, "memory_mb": 512},
         "source": "def f(x):\n    return x + 1\n",
     }
-    assert oracle.same_tests(base, dict(base, source="def f(x):\n    return 2\n"))
+    other = request(**{**base, "source": "def f(x):\n    return 2\n"})
+    assert oracle.same_tests(request(**base), other)
     for key, value in [
         ("setup", ""),
         ("test_script", base["test_script"] + "\n"),
@@ -107,7 +114,7 @@ def test_only_requests_with_the_same_tests_and_limits_share_an_oracle() -> None:
         ("check_name", "verify"),
         ("split_asserts", False),
     ]:
-        assert not oracle.same_tests(base, dict(base, **{key: value})), key
+        assert not oracle.same_tests(request(**base), request(**{**base, key: value})), key
 
 
 def test_oracle_cpu_seconds_are_exact_under_rlimit_cpu() -> None:

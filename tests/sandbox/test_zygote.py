@@ -15,8 +15,9 @@ from typing import Any
 
 import pytest
 
+from sandbox.harness.messages import ExitInfo
 from sandbox.harness.wire import Channel
-from sandbox.harness.worker import exit_report
+from sandbox.harness.zygote import exit_report
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -25,7 +26,7 @@ import os, socket, sys
 if sys.argv[1] == "without-pidfd":
     del os.pidfd_open  # as on a kernel before 5.3 or under a seccomp profile without it
 from sandbox.harness.confine import Confinement
-from sandbox.harness.worker import zygote_main
+from sandbox.harness.zygote import zygote_main
 zygote_main(socket.socket(fileno=int(sys.argv[2])), Confinement())
 """
 
@@ -46,7 +47,7 @@ def zygote(request, tmp_path):
     assert proc.wait(timeout=10) == 0
 
 
-def spawn(sock: socket.socket, workdir: Path, argv: list[str]) -> tuple[int, list[dict]]:
+def spawn(sock: socket.socket, workdir: Path, argv: list[str]) -> tuple[int, list[ExitInfo]]:
     """Have the zygote run `argv` in a worker; its pid, and the exit reports read meanwhile."""
     null = os.open(os.devnull, os.O_RDWR)
     mine, worker_end = socket.socketpair()
@@ -64,7 +65,7 @@ def spawn(sock: socket.socket, workdir: Path, argv: list[str]) -> tuple[int, lis
     worker_end.close()
     Channel(mine.fileno(), cap=0).send_trusted({"argv": argv})
     mine.close()
-    reports: list[dict[str, Any]] = []
+    reports: list[ExitInfo] = []
     while True:
         data = read(sock)
         report = exit_report(data)
