@@ -8,7 +8,8 @@ while the next chunk is being generated. When nothing is ready it waits until ab
 outstanding episodes are back, which keeps generation batches large.
 
 With ``overlap=False`` every round generates for all ready episodes and then waits for all their
-steps: batches no longer depend on thread timing, so a seeded run is bit-reproducible.
+steps: batches no longer depend on thread timing, so a seeded run is bit-reproducible (each
+environment's first reset gets `seed + its index`).
 
 A step on which the sandbox failed (the env raises `envs.errors.SandboxInfraError`, or reports
 ``info["status"] == "infra_error"``) ends its episode with status ``infra_error``: a broken
@@ -197,7 +198,7 @@ class RolloutEngine:
             for j in range(g):
                 env, seed = self._env(i * g + j)
                 episodes.append(
-                    _Episode(index=i * g + j, group=group_offset + i, task=task, env=env)
+                    _Episode(index=i * g + j, group=group_offset + i, task=task, env=env, seed=seed)
                 )
         self._gen_s = self._wait_s = 0.0
         self._tokens = self._calls = 0

@@ -225,3 +225,35 @@ def test_transformers_backend_logprobs_match_the_learners() -> None:
         torch.testing.assert_close(
             lp[row, : len(traj.loss_mask)][policy], sampled, atol=1e-4, rtol=0
         )
+
+
+class RandomEnv(AddEnv):
+    """AddEnv that draws from its RNG at every reset, as an env that samples which public
+    tests to show would."""
+
+    draws: list[int] = []
+
+    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> Any:
+        out = super().reset(seed=seed, options=options)
+        RandomEnv.draws.append(int(self.np_random.integers(1 << 30)))
+        return out
+
+
+def test_a_seeded_rollout_seeds_its_environments() -> None:
+    def draws(seed: int) -> list[int]:
+        RandomEnv.draws = []
+        rollout = RolloutEngine(
+            env_factory=RandomEnv,
+            generator=ScriptedGenerator([Completion(ids("x", "<|im_end|>"), None, "stop")] * 8),
+            tokenizer=make_tokenizer(),
+            settings=RolloutSettings(
+                sampling=SamplingParams(max_new_tokens=4), group_size=2, seed=seed, overlap=False
+            ),
+        )
+        rollout.collect(["add-1", "add-2"])  # 4 envs, each reset once with its own seed
+        rollout.collect(["add-3", "add-1"])  # the same envs again: their RNGs run on
+        rollout.close()
+        return sorted(RandomEnv.draws)
+
+    assert draws(7) == draws(7)
+    assert draws(7) != draws(8)
