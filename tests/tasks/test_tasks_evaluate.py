@@ -33,6 +33,7 @@ class VerdictBySource:
 
     def __init__(self) -> None:
         self.batches: list[int] = []
+        self.ran: list[str] = []  # the verdicts, in the order their requests ran
 
     def run(self, request: ExecRequest) -> ExecResult:
         return self.run_many([request])[0]
@@ -43,6 +44,7 @@ class VerdictBySource:
         for request in requests:
             assert isinstance(request, FunctionRequest)
             status = Status(request.source.rsplit("# verdict: ", 1)[1].split()[0])
+            self.ran.append(status.value)
             passed = status is Status.PASSED
             tests = (sb.TestOutcome(passed, status), sb.TestOutcome(True, Status.PASSED))
             results.append(ExecResult(status=status, tests=tests, tests_total=2, duration_s=0.5))
@@ -86,12 +88,16 @@ def test_completion_continues_code_prompts_only(tasks: list[Task]) -> None:
     assert graded_solution(prose, Sample("p", completion="def add(): ...")) == "def add(): ..."
 
 
-def test_score_samples_keeps_order_and_batches(tasks: list[Task]) -> None:
+def test_score_samples_runs_by_task_and_answers_in_sample_order(tasks: list[Task]) -> None:
     samples = _samples([("Mini/0", "passed"), ("Mini/1", "timeout"), ("Mini/0", "failed")])
     sandbox = VerdictBySource()
     seen: list[list[ScoredSample]] = []
     scored = score_samples(tasks, samples, sandbox, batch_size=2, on_batch=seen.append)
-    assert sandbox.batches == [2, 1] and [len(b) for b in seen] == [2, 1]
+    # Mini/0's two samples run together (one oracle), then Mini/1
+    assert sandbox.batches == [2, 1] and sandbox.ran == ["passed", "failed", "timeout"]
+    # rows go out in sample order, each as soon as every row before it is in
+    assert [len(b) for b in seen] == [1, 2]
+    assert [s for b in seen for s in b] == scored
     assert [s.status for s in scored] == ["passed", "timeout", "failed"]
     row = scored[1].row()
     assert row["seed"] == 1 and row["task_id"] == "Mini/1"
