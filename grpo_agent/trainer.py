@@ -147,11 +147,27 @@ class Trainer:
                 seed=config.seed,
             ),
         )
+        # Periodic held-out evaluation: the hook given, else, with eval_every set, the config's
+        # own (pass@1 on eval_suite), on the run's sandbox pool.
+        if eval_hook is None and config.eval_every:
+            from grpo_agent.evaluation import ConfigEvalHook
+
+            eval_hook = ConfigEvalHook(config, self.sandbox)
         self.eval_hook = eval_hook
         self.step = 0
         self._stop_requested = False
 
     # -- defaults for what was not injected -------------------------------------------------
+
+    @property
+    def sandbox(self) -> Any:
+        """The sandbox the default environments and the periodic evaluation share: the one
+        given, else one built from the config on first use (and closed by `close`)."""
+        if self._sandbox is None:
+            from sandbox import make_sandbox
+
+            self._sandbox = make_sandbox(self.config.sandbox, **self.config.sandbox_options)
+        return self._sandbox
 
     def _default_env_factory(self) -> Callable[[], Any]:
         """Environments from the config, all sharing one sandbox pool that the trainer owns
@@ -168,11 +184,7 @@ class Trainer:
 
         def make_env() -> Any:
             if takes_sandbox and "sandbox" not in kwargs:
-                if self._sandbox is None:
-                    from sandbox import make_sandbox
-
-                    self._sandbox = make_sandbox(self.config.sandbox, **self.config.sandbox_options)
-                kwargs["sandbox"] = self._sandbox
+                kwargs["sandbox"] = self.sandbox
             return gymnasium.make(env_id, **kwargs)
 
         return make_env

@@ -86,14 +86,18 @@ def test_interrupted_and_resumed_run_equals_an_uninterrupted_one(tmp_path: Path)
     Tolerance: exact (atol=0) on CPU, where every kernel is deterministic for fixed shapes.
     """
     cfg = dict(max_steps=6, lr_schedule="cosine", warmup_steps=2, eval_every=3)
-    straight = trainer(config(tmp_path / "a", **cfg))
+
+    def no_eval(*, model: Any, tokenizer: Any, step: int) -> dict[str, float]:
+        return {"step_seen": float(step)}
+
+    straight = trainer(config(tmp_path / "a", **cfg), eval_hook=no_eval)
     full = straight.train()
     straight.close()
 
     def ctrl_c_at_3(*, model: Any, tokenizer: Any, step: int) -> dict[str, float]:
         if step == 3:
             os.kill(os.getpid(), signal.SIGINT)
-        return {"step_seen": float(step)}
+        return no_eval(model=model, tokenizer=tokenizer, step=step)
 
     first = trainer(config(tmp_path / "b", **cfg), eval_hook=ctrl_c_at_3)
     part1 = first.train()
@@ -101,7 +105,7 @@ def test_interrupted_and_resumed_run_equals_an_uninterrupted_one(tmp_path: Path)
     assert part1.interrupted and part1.step == 3
     assert (tmp_path / "b/run/checkpoints/step_000003/trainer_state.pt").is_file()
 
-    second = trainer(config(tmp_path / "b", resume=True, **cfg))
+    second = trainer(config(tmp_path / "b", resume=True, **cfg), eval_hook=no_eval)
     part2 = second.train()
     second.close()
     assert part2.step == 6 and not part2.interrupted
@@ -202,3 +206,35 @@ def test_a_sandbox_that_fails_on_everything_stops_the_run(tmp_path: Path) -> Non
     with pytest.raises(RolloutError, match="failed on every group"):
         t.train()
     t.close()
+
+
+@pytest.mark.docker
+def test_eval_every_runs_the_configs_held_out_evaluation_on_the_runs_sandbox(
+    tmp_path: Path, docker_sandbox: Any
+) -> None:
+    # No hook injected, as `codegym train` builds it: eval_every alone must evaluate.
+    cfg = config(
+        tmp_path,
+        max_steps=2,
+        tasks_per_step=1,
+        group_size=2,
+        micro_batch_size=2,
+        eval_every=2,
+        eval_suite="codegym-functions",
+        eval_limit=2,
+        eval_max_new_tokens=4,
+    )
+    t = Trainer(
+        cfg,
+        model=make_model(0),
+        tokenizer=make_tokenizer(),
+        env_factory=ENV_FACTORY,
+        sandbox=docker_sandbox,
+    )
+    result = t.train()
+    t.close()
+    assert not any(k.startswith("eval/") for k in result.history[0])
+    evals = {k: v for k, v in result.history[1].items() if k.startswith("eval/")}
+    assert any(k.endswith("pass@1") for k in evals), evals
+    assert all(0.0 <= v <= 1.0 for v in evals.values())
+    assert t.eval_hook is not None and t.eval_hook.sandbox is docker_sandbox  # type: ignore[attr-defined]
