@@ -3,7 +3,7 @@
 Importing `envs` registers every id in `ENVIRONMENTS` with Gymnasium, so both
 ``gymnasium.make("codegym/Function-v0", ...)`` and `envs.make` work. Entry points are strings:
 an environment's module is imported only when one is made. The conformance tests
-(``tests/envs/test_conformance.py``) run Gymnasium's `check_env` on every id listed here, so a
+(``tests/envs/test_env_conformance.py``) run Gymnasium's `check_env` on every id listed here, so a
 new environment is one module plus one line below (or one `register_env` call).
 """
 

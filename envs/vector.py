@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
 
@@ -23,7 +24,72 @@ from envs.base import CodeEnv, StepPlan, Transition
 from envs.errors import SandboxInfraError
 from sandbox.base import ExecRequest, Sandbox
 
-__all__ = ["BatchedEnv"]
+__all__ = ["BatchedEnv", "SteppedBatch", "step_many"]
+
+
+@dataclass(frozen=True)
+class SteppedBatch:
+    """What `step_many` did: each slot's outcome (a `Transition`, the exception its environment
+    raised, or None when skipped), and the batch's sandbox calls."""
+
+    outcomes: list[Transition | BaseException | None]
+    sandbox_s: float
+    """Seconds in `Sandbox.run_many`."""
+    requests: int
+
+
+def step_many(envs: Sequence[Any], actions: Sequence[str | None]) -> SteppedBatch:
+    """Step environment i (a Gymnasium environment, wrapped or not) with ``actions[i]``
+    (``None``: skip it), every sandbox request of the step in one `Sandbox.run_many` call per
+    sandbox; the one way codegym steps many envs at once
+    (`BatchedEnv.step` and the learner's rollouts both use it).
+
+    codegym environments (`CodeEnv`, wrapped or not) plan their steps, their requests run
+    together, and each applies its results; any other Gymnasium environment is stepped on its
+    own. An environment's exception is its slot's outcome; the others are still stepped.
+    """
+    if len(actions) != len(envs):
+        raise ValueError(f"got {len(actions)} actions for {len(envs)} environments")
+    outcomes: list[Transition | BaseException | None] = [None] * len(envs)
+    plans: dict[int, tuple[CodeEnv, StepPlan]] = {}
+    for index, (env, action) in enumerate(zip(envs, actions, strict=True)):
+        if action is None:
+            continue
+        code_env = getattr(env, "unwrapped", env)
+        try:
+            if isinstance(code_env, CodeEnv):
+                plans[index] = (code_env, code_env.plan_step(action))
+            else:
+                obs, reward, terminated, truncated, info = env.step(action)
+                outcomes[index] = Transition(obs, float(reward), terminated, truncated, info)
+        except Exception as exc:  # noqa: BLE001 - that slot's outcome; the others go on
+            outcomes[index] = exc
+    # one run_many per sandbox (environments usually share one)
+    by_sandbox: dict[int, list[int]] = {}
+    for index, (env, _) in plans.items():
+        by_sandbox.setdefault(id(env.sandbox), []).append(index)
+    sandbox_s, total = 0.0, 0
+    for indices in by_sandbox.values():
+        sandbox = plans[indices[0]][0].sandbox
+        requests: list[ExecRequest] = [r for i in indices for r in plans[i][1].requests]
+        total += len(requests)
+        started = time.perf_counter()
+        results = sandbox.run_many(requests) if requests else []
+        sandbox_s += time.perf_counter() - started
+        if len(results) != len(requests):
+            raise SandboxInfraError(
+                f"run_many returned {len(results)} results for {len(requests)} requests"
+            )
+        offset = 0
+        for i in indices:
+            env, plan = plans[i]
+            mine = results[offset : offset + len(plan.requests)]
+            offset += len(plan.requests)
+            try:
+                outcomes[i] = env.finish_step(plan, mine, sandbox_s=sandbox_s)
+            except Exception as exc:  # noqa: BLE001 - that slot's outcome
+                outcomes[i] = exc
+    return SteppedBatch(outcomes, sandbox_s, total)
 
 
 class BatchedEnv:
@@ -96,44 +162,29 @@ class BatchedEnv:
     def step(self, actions: Sequence[str | None]) -> list[Transition | None]:
         """Step environment i with ``actions[i]`` (``None``: skip it, its slot returns None).
 
-        All requests of the step go to one `Sandbox.run_many` call. If the sandbox fails on some
-        requests (status ``infra_error``), the other environments are still stepped, and a
-        `SandboxInfraError` is raised with their transitions in ``error.partial`` and the failed
-        environments' indices in ``error.failed``; those environments are left as they were.
+        All requests of the step go to one `Sandbox.run_many` call (`step_many`). If the sandbox
+        fails on some requests (status ``infra_error``), the other environments are still
+        stepped, and a `SandboxInfraError` is raised with their transitions in
+        ``error.partial`` and the failed environments' indices in ``error.failed``; those
+        environments are left as they were. Any other error of an environment is raised once
+        the others have been stepped.
         """
         if len(actions) != len(self.envs):
             raise ValueError(f"got {len(actions)} actions for {len(self.envs)} environments")
-        plans: list[StepPlan | None] = [
-            None if action is None else env.plan_step(action)
-            for env, action in zip(self.envs, actions, strict=True)
-        ]
-        requests: list[ExecRequest] = [r for plan in plans if plan for r in plan.requests]
-        started = time.perf_counter()
-        results = self.sandbox.run_many(requests) if requests else []
-        sandbox_s = time.perf_counter() - started
-        if len(results) != len(requests):
-            raise SandboxInfraError(
-                f"run_many returned {len(results)} results for {len(requests)} requests"
-            )
-
+        batch = step_many(self.envs, actions)
         transitions: list[Transition | None] = []
         failed: list[int] = []
-        offset = 0
-        for index, (env, plan) in enumerate(zip(self.envs, plans, strict=True)):
-            if plan is None:
-                transitions.append(None)
-                continue
-            mine = results[offset : offset + len(plan.requests)]
-            offset += len(plan.requests)
-            try:
-                transitions.append(env.finish_step(plan, mine, sandbox_s=sandbox_s))
-            except SandboxInfraError:
-                transitions.append(None)
+        for index, outcome in enumerate(batch.outcomes):
+            if isinstance(outcome, SandboxInfraError):
                 failed.append(index)
+                outcome = None
+            elif isinstance(outcome, BaseException):
+                raise outcome
+            transitions.append(outcome)
         self.metrics = {
-            "sandbox/batch_wall_s": sandbox_s,
-            "sandbox/batch_requests": float(len(requests)),
-            "env/batch_active": float(sum(plan is not None for plan in plans)),
+            "sandbox/batch_wall_s": batch.sandbox_s,
+            "sandbox/batch_requests": float(batch.requests),
+            "env/batch_active": float(sum(action is not None for action in actions)),
         }
         if failed:
             raise SandboxInfraError(

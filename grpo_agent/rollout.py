@@ -1,10 +1,10 @@
 """Rollouts: G multi-turn episodes per task, generation batched across live episodes.
 
 Scheduling. Every live episode is either waiting for the policy (its next prompt is ready) or
-waiting for its environment (``env.step`` running in a worker thread, usually a sandbox call). The
-main thread generates for waiting-for-policy episodes in chunks of ``generation_batch_size`` and
-hands each finished chunk's actions to the thread pool at once, so sandbox calls for one chunk run
-while the next chunk is being generated. When nothing is ready it waits until about half of the
+waiting for its environment. The main thread generates for waiting-for-policy episodes in
+chunks of ``generation_batch_size`` and steps each finished chunk in a worker thread with
+`envs.vector.step_many` (the one way codegym steps many envs: the chunk's sandbox requests go
+out in one `run_many` call), so the sandbox runs one chunk while the next is being generated. When nothing is ready it waits until about half of the
 outstanding episodes are back, which keeps generation batches large.
 
 With ``overlap=False`` every round generates for all ready episodes and then waits for all their
@@ -26,7 +26,9 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any, Protocol, SupportsFloat
 
+from envs.base import Transition
 from envs.errors import SandboxInfraError
+from envs.vector import SteppedBatch, step_many
 from grpo_agent.chat import ChatRenderer
 from grpo_agent.errors import RolloutError
 from grpo_agent.generation.base import Completion, Generator, SamplingParams
@@ -124,13 +126,6 @@ class _Episode:
         self.mask.extend([1 if policy else 0] * len(ids))
         self.logprobs.extend(logprobs if logprobs is not None else [0.0] * len(ids))
 
-    def timed_step(
-        self, action: str
-    ) -> tuple[Any, SupportsFloat, bool, bool, dict[str, Any], float]:
-        start = time.perf_counter()
-        result = self.env.step(action)
-        return (*result, time.perf_counter() - start)
-
     def to_trajectory(self) -> Trajectory:
         components = self.info.get("reward_components") or {}
         return Trajectory(
@@ -209,16 +204,17 @@ class RolloutEngine:
             episode.extend(prompt, policy=False)
 
         ready = list(episodes)
-        pending: dict[Future[Any], _Episode] = {}
+        pending: dict[Future[SteppedBatch], list[_Episode]] = {}  # a chunk's step, in flight
         while ready or pending:
             ready = [e for e in ready if self._fits(e)]
             if ready and (not pending or not self.settings.overlap or self._enough(ready, pending)):
                 size = self.settings.generation_batch_size or len(ready)
                 chunk, ready = ready[:size], ready[size:]
-                for episode, action in zip(chunk, self._act(chunk), strict=True):
-                    pending[self._pool.submit(episode.timed_step, action)] = episode
+                actions = self._act(chunk)
+                # the chunk's sandbox requests go out together (envs.vector.step_many)
+                pending[self._pool.submit(step_many, [e.env for e in chunk], actions)] = chunk
                 if self.settings.overlap and ready:
-                    continue  # generate the next chunk while these steps run
+                    continue  # generate the next chunk while this one's step runs
             if not pending:
                 continue
             waited = time.perf_counter()
@@ -226,10 +222,18 @@ class RolloutEngine:
                 pending, return_when=FIRST_COMPLETED if self.settings.overlap else "ALL_COMPLETED"
             )
             self._wait_s += time.perf_counter() - waited
-            for future in sorted(done, key=lambda f: pending[f].index):
-                episode = pending.pop(future)
-                if self._after_step(episode, future):
-                    ready.append(episode)
+            for future in sorted(done, key=lambda f: pending[f][0].index):
+                chunk = pending.pop(future)
+                try:
+                    batch = future.result()
+                except Exception as exc:  # the batch itself broke, not one environment
+                    raise RolloutError(
+                        f"env.step failed: {exc}", task_id=task_id_of(chunk[0].task)
+                    ) from exc
+                share = batch.sandbox_s / len(chunk)
+                for episode, outcome in zip(chunk, batch.outcomes, strict=True):
+                    if self._after_step(episode, outcome, share):
+                        ready.append(episode)
             ready.sort(key=lambda e: e.index)
 
         stats = RolloutStats(
@@ -250,8 +254,12 @@ class RolloutEngine:
                 f"env.reset failed: {exc}", task_id=task_id_of(episode.task)
             ) from exc
 
-    def _enough(self, ready: list[_Episode], pending: dict[Future[Any], _Episode]) -> bool:
-        return len(ready) * 2 >= len(ready) + len(pending)
+    def _enough(
+        self, ready: list[_Episode], pending: dict[Future[SteppedBatch], list[_Episode]]
+    ) -> bool:
+        """Enough episodes are back to generate for: half of those still in play."""
+        stepping = sum(len(chunk) for chunk in pending.values())
+        return len(ready) * 2 >= len(ready) + stepping
 
     def _fits(self, episode: _Episode) -> bool:
         """False (and the episode is closed as truncated) when the next turn cannot fit."""
@@ -285,16 +293,18 @@ class RolloutEngine:
         episode.messages.append(Message("assistant", action))
         return action
 
-    def _after_step(self, episode: _Episode, future: Future[Any]) -> bool:
+    def _after_step(
+        self, episode: _Episode, outcome: Transition | BaseException | None, seconds: float
+    ) -> bool:
         """Record a finished step; True when the episode needs another turn."""
         task_id = task_id_of(episode.task)
-        try:
-            obs, reward, terminated, truncated, info, seconds = future.result()
-        except SandboxInfraError as exc:
-            episode.info = {"status": INFRA_ERROR, "message": str(exc)}
+        if isinstance(outcome, SandboxInfraError):
+            episode.info = {"status": INFRA_ERROR, "message": str(outcome)}
             return False
-        except Exception as exc:
-            raise RolloutError(f"env.step failed: {exc}", task_id=task_id) from exc
+        if isinstance(outcome, BaseException):
+            raise RolloutError(f"env.step failed: {outcome}", task_id=task_id) from outcome
+        assert outcome is not None  # every episode of a chunk had an action
+        obs, reward, terminated, truncated, info = outcome.as_tuple()
         if str(info.get("status", "")) == INFRA_ERROR:
             episode.info = {**info, "status": INFRA_ERROR}
             return False
