@@ -25,6 +25,7 @@ from tasks.evaluate import (
 )
 from tasks.metrics import parse_ks
 from tasks.registry import load_tasks
+from tasks.schema import SPLITS
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -47,7 +48,7 @@ def add_common_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", required=True, help="results JSONL")
     parser.add_argument("--sandbox", default="docker", help="sandbox backend (docker | local)")
     parser.add_argument("--k", default="1,10,100", help="pass@k values (default: 1,10,100)")
-    parser.add_argument("--split", choices=("train", "test"), help="only tasks of this split")
+    parser.add_argument("--split", choices=SPLITS, help="only tasks of this split")
     parser.add_argument(
         "--seed", type=int, default=0, help="seed of the bootstrap interval (and of sampling)"
     )
