@@ -420,7 +420,7 @@ def chunk_val(rng: random.Random, i: int) -> FunctionSpec:
         "as_pairs", "xs: list[int]", "list[tuple[int, int]]",
         "xs has even length. Return the tuples (xs[0], xs[1]), (xs[2], xs[3]), ... in a list.",
         "return [(xs[j], xs[j + 1]) for j in range(0, len(xs), 2)]",
-        lambda xs: list(zip(xs[::2], xs[1::2])),
+        lambda xs: list(zip(xs[::2], xs[1::2], strict=True)),
         public=[[1, 2, 3, 4], [7, 7]], hidden=[[], [0, 1], rand_ints(rng, 6), [5, 4, 3, 2, 1, 0], [9, -9]],
         difficulty="medium", tags=("lists", "slicing"),
     )  # fmt: skip

@@ -12,7 +12,7 @@ import pytest
 
 from sandbox.base import CallTest, IOTest
 from tasks.builtin import build
-from tasks.builtin.spec import FAMILIES
+from tasks.builtin.spec import FAMILIES, FunctionSpec
 from tasks.io import dump_suite, load_suite
 from tasks.leakage import near_duplicates
 from tasks.schema import Task
@@ -102,9 +102,12 @@ def test_the_build_refuses_a_val_task_that_is_a_training_variant(functions: list
     # The 13th affine variant (train holds the first 12): new constants, labelled val. The build
     # must refuse it, and accept the shipped val split.
     variant = build.generate(dataclasses.replace(FAMILIES["affine"], count=13))[-1]
+    assert isinstance(variant, FunctionSpec)
     leaked = build.function_task(FAMILIES["affine-val"], 0, variant)
     assert leaked.split == "val" and leaked.prompt not in {t.prompt for t in train}
-    with pytest.raises(build.SuiteBuildError, match=r"val leaks: \S+/affine-\d+ ~ \S+affine-val-00"):
+    with pytest.raises(
+        build.SuiteBuildError, match=r"val leaks: \S+/affine-\d+ ~ \S+affine-val-00"
+    ):
         build.check_splits([*train, leaked])
     build.check_splits([t for t in functions if t.split in ("train", "val")])
 
