@@ -9,7 +9,7 @@ same), either
 - their character-level `difflib.SequenceMatcher` ratio is at least 0.9; the ratio is slow, so it
   is computed only for pairs whose Jaccard passes a cheap 0.5 pre-filter.
 
-The built-in suites apply it in both directions that matter: ``test`` (held-out families) and
+The built-in suites apply it to the two held-out splits: ``test`` (held-out families) and
 ``val`` (unseen tasks of the training families) against ``train``. The build refuses a suite
 with a near-duplicate pair (`tasks.builtin.build`), and the tests check the shipped files.
 """

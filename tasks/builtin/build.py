@@ -37,6 +37,7 @@ from tasks.builtin import (  # noqa: F401  (importing a family module registers 
     stdio_algo,
     stdio_basic,
     stdio_heldout,
+    stdio_val,
 )
 from tasks.builtin.runner import (
     FunctionCheck,
