@@ -35,7 +35,7 @@ from envs.errors import (
 from envs.rewards import NO_GRADE, Grade, RewardComponents, RewardConfig, step_reward
 from envs.spaces import OpenText
 from sandbox.base import ExecRequest, ExecResult, Sandbox
-from tasks.schema import Task
+from tasks.schema import SPLITS, Task
 
 __all__ = ["CodeEnv", "Outcome", "StepMetrics", "StepPlan", "Transition"]
 
@@ -114,7 +114,7 @@ class CodeEnv(gym.Env[str, str], abc.ABC):
             closed by `close()`; a sandbox passed in belongs to the caller and is not closed.
         reward: weights of the reward's parts, see `envs.rewards.RewardConfig`.
         max_turns: steps per episode; the last one is `truncated` unless the episode ended.
-        split: keep only tasks of this split (``"train"`` or ``"test"``).
+        split: keep only tasks of this split (``"train"``, ``"val"`` or ``"test"``).
         max_observation_chars: longest text put in one observation (outputs are clipped).
     """
 
@@ -335,8 +335,8 @@ class CodeEnv(gym.Env[str, str], abc.ABC):
 def _load_tasks(
     suite: str | Sequence[Task], split: str | None, kinds: tuple[str, ...], cls: type
 ) -> tuple[Task, ...]:
-    if split not in (None, "train", "test"):
-        raise ValueError(f"split must be 'train', 'test' or None, got {split!r}")
+    if split is not None and split not in SPLITS:
+        raise ValueError(f"split must be one of {', '.join(SPLITS)} or None, got {split!r}")
     if isinstance(suite, str):
         from tasks.registry import load_tasks  # imported late: loading suites is not free
 

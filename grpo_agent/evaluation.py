@@ -6,7 +6,9 @@ action parsing and hidden-test grading, so a training reward and an eval pass ra
 same thing. A sample passes when every hidden test passed at its last grading.
 
 `evaluate_policy` returns one row per sample, in the format of ``codegym eval --samples``'
-results file, so `tasks.evaluate.summarize` gives pass@k with bootstrap intervals for both.
+results file, so `tasks.evaluate.summarize` gives pass@k with bootstrap intervals for both. Each
+row also records its task's split and, per turn, whether the hidden tests passed after it
+(``turn_passed``), which `grpo_agent.turn_metrics` turns into first- and final-turn pass@1.
 """
 
 from __future__ import annotations
@@ -73,9 +75,10 @@ def evaluate_policy(
 ) -> list[dict[str, Any]]:
     """Roll out `settings.n_samples` episodes per task and return one row per sample.
 
-    Rows (task order, then sample order): ``task_id``, ``sample``, ``completion`` (the last
-    answer), ``passed``, ``status``, ``tests_passed``, ``tests_total``, ``reward``, ``turns``,
-    ``duration_s`` (the episode's time in the environment). `on_rows` gets each chunk's rows
+    Rows (task order, then sample order): ``task_id``, ``split``, ``sample``, ``completion``
+    (the last answer), ``passed`` (at the final turn), ``status``, ``tests_passed``,
+    ``tests_total``, ``reward``, ``turns``, ``turn_passed`` (per turn), ``duration_s`` (the
+    episode's time in the environment). `on_rows` gets each chunk's rows
     as soon as they are scored (for progress and incremental writes). `generator` replaces
     the default transformers backend (a vLLM engine, or a scripted one in tests).
     """
@@ -96,6 +99,7 @@ def evaluate_policy(
         logprobs=False,
     )
     rows: list[dict[str, Any]] = []
+    splits = {task.id: task.split for task in tasks}
     try:
         for kind, kind_tasks in _by_kind(tasks).items():
             kwargs = dict(
@@ -124,7 +128,10 @@ def evaluate_policy(
                 step = settings.tasks_per_chunk
                 for start in range(0, len(kind_tasks), step):
                     trajectories, _ = engine.collect(kind_tasks[start : start + step])
-                    chunk = [_row(t, i % settings.n_samples) for i, t in enumerate(trajectories)]
+                    chunk = [
+                        _row(t, i % settings.n_samples, splits[t.task_id])
+                        for i, t in enumerate(trajectories)
+                    ]
                     rows.extend(chunk)
                     if on_rows is not None:
                         on_rows(chunk)
@@ -146,11 +153,12 @@ def _by_kind(tasks: Sequence[Task]) -> dict[str, list[Task]]:
     return groups
 
 
-def _row(trajectory: Trajectory, sample: int) -> dict[str, Any]:
+def _row(trajectory: Trajectory, sample: int, split: str) -> dict[str, Any]:
     answers = [m.content for m in trajectory.messages if m.role == "assistant"]
     passed = trajectory.tests_total > 0 and trajectory.tests_passed == trajectory.tests_total
     return {
         "task_id": trajectory.task_id,
+        "split": split,
         "sample": sample,
         "completion": answers[-1] if answers else "",
         "passed": passed,
@@ -159,6 +167,7 @@ def _row(trajectory: Trajectory, sample: int) -> dict[str, Any]:
         "tests_total": trajectory.tests_total,
         "reward": trajectory.reward,
         "turns": trajectory.num_turns,
+        "turn_passed": list(trajectory.turn_passed),
         "duration_s": round(trajectory.env_seconds, 4),
     }
 
@@ -169,42 +178,51 @@ def eval_settings(config: Any) -> EvalSettings:
         n_samples=config.eval_n_samples,
         temperature=config.eval_temperature,
         max_new_tokens=config.eval_max_new_tokens or config.max_new_tokens,
-        max_turns=1,
+        max_turns=config.eval_max_turns or config.max_turns,
         max_seq_len=config.max_seq_len,
         system_prompt=config.system_prompt,
         seed=config.seed,
     )
 
 
-def eval_tasks(config: Any) -> list[Task]:
-    """The held-out tasks a `GRPOConfig` names (`eval_suite`, `eval_split`, `eval_limit`)."""
+def eval_tasks(config: Any) -> dict[str, list[Task]]:
+    """The held-out tasks a `GRPOConfig` names, per split (`eval_suite`, `eval_splits`,
+    `eval_limit` per split), in the order of `eval_splits`."""
     from tasks.registry import load_tasks
 
     if not config.eval_suite:
         raise ValueError("set eval_suite in the config to evaluate (e.g. codegym-functions)")
-    tasks = load_tasks(config.eval_suite, split=config.eval_split or None)
-    return tasks[: config.eval_limit] if config.eval_limit else tasks
+    if not config.eval_splits:
+        raise ValueError("set eval_splits in the config (e.g. [val, test])")
+    chosen = {}
+    for split in config.eval_splits:
+        tasks = load_tasks(config.eval_suite, split=split)
+        chosen[split] = tasks[: config.eval_limit] if config.eval_limit else tasks
+    return chosen
 
 
 class ConfigEvalHook:
-    """The trainer's periodic held-out eval, built from the config: pass@1 with its interval."""
+    """The trainer's periodic held-out eval, built from the config: pass@1 with its interval,
+    per split (metrics ``<split>/pass@1``, ``<split>/pass@1_low``, ``<split>/pass@1_high``)."""
 
     def __init__(self, config: Any, sandbox: Sandbox) -> None:
         self.tasks = eval_tasks(config)
         self.settings = eval_settings(config)
         self.sandbox = sandbox
         self.seed = config.seed
-        self.last_rows: list[dict[str, Any]] = []
+        self.last_rows: dict[str, list[dict[str, Any]]] = {}
 
     def __call__(self, *, model: nn.Module, tokenizer: Any, step: int) -> Mapping[str, float]:
         from tasks.evaluate import summarize
 
-        self.last_rows = evaluate_policy(
-            model, tokenizer, self.tasks, sandbox=self.sandbox, settings=self.settings
-        )
-        interval = summarize(self.last_rows, [1], seed=self.seed).pass_at_k[1]
-        return {
-            "pass@1": interval.estimate,
-            "pass@1_low": interval.low,
-            "pass@1_high": interval.high,
-        }
+        metrics = {}
+        for split, tasks in self.tasks.items():
+            rows = evaluate_policy(
+                model, tokenizer, tasks, sandbox=self.sandbox, settings=self.settings
+            )
+            self.last_rows[split] = rows
+            interval = summarize(rows, [1], seed=self.seed).pass_at_k[1]
+            metrics[f"{split}/pass@1"] = interval.estimate
+            metrics[f"{split}/pass@1_low"] = interval.low
+            metrics[f"{split}/pass@1_high"] = interval.high
+        return metrics

@@ -1,16 +1,21 @@
 """A run's report: held-out pass@1 before and after training, curves, timings, the config.
 
 `write_report` writes ``<run_dir>/report.md`` and ``<run_dir>/curves.png``. Every figure in
-them comes from the rows and metrics handed in, so the report says what the run measured:
+them comes from the rows and metrics handed in, so the report says what the run measured. For
+each evaluated split (`SplitEval`: val, the unseen tasks of the training families, shows
+learning; test, the held-out families, is the hard case):
 
 - pass@1 before and after with 95% percentile-bootstrap intervals over tasks, and the gain
   with a *paired* bootstrap interval (tasks resampled together, before and after), which is
-  the interval that says whether training helped on these tasks;
+  the interval that says whether training helped on these tasks, with its width;
 - the same for the share of each sample's tests that passed (partial credit), which moves
   long before pass@1 does for a weak model;
-- the mean training reward per step with its spread, and the parts of the reward
-  (``reward/<part>`` metrics), as a plot;
-- wall-clock time of each phase and the full config.
+- with two or more turns per episode: pass@1 at the first and at the final turn, and the share
+  of failed first attempts fixed later (`grpo_agent.turn_metrics`).
+
+Then the mean training reward per step and the parts of the reward (``reward/<part>``
+metrics), each drawn as raw points with a trailing moving average beside them, wall-clock time
+of each phase, and the full config.
 """
 
 from __future__ import annotations
@@ -20,10 +25,38 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from grpo_agent.turn_metrics import first_turn_rows, max_turns_of, repair_share
 from tasks.evaluate import summarize, task_counts
 from tasks.metrics import Interval, bootstrap_ci
 
-__all__ = ["Comparison", "compare", "compare_test_share", "write_report"]
+__all__ = [
+    "SPLIT_MEANING",
+    "Comparison",
+    "SplitEval",
+    "compare",
+    "compare_test_share",
+    "gain_line",
+    "moving_average",
+    "smoothing_window",
+    "write_report",
+]
+
+SPLIT_MEANING = {
+    "val": "unseen tasks of the training families: did training teach what it trained?",
+    "test": "held-out families, never trained on: transfer to unseen problems (the hard case)",
+    "train": "the training tasks themselves",
+}
+
+
+@dataclass(frozen=True)
+class SplitEval:
+    """One split's evaluation rows before and after training, and how they were drawn."""
+
+    split: str
+    before: Sequence[Mapping[str, Any]]
+    after: Sequence[Mapping[str, Any]]
+    description: str = ""
+    """e.g. "codegym-functions, 1 sample(s) per task at temperature 0.0, up to 160 new tokens"."""
 
 
 @dataclass(frozen=True)
@@ -89,7 +122,7 @@ def _rows(cmp: Comparison, unit: str) -> list[str]:
         f"| after training | {100 * cmp.after.estimate:.1f}% | "
         f"[{100 * cmp.after.low:.1f}, {100 * cmp.after.high:.1f}] |",
         f"| gain ({unit}) | {100 * cmp.gain.estimate:+.1f} | "
-        f"[{100 * cmp.gain.low:+.1f}, {100 * cmp.gain.high:+.1f}] |",
+        f"[{100 * cmp.gain.low:+.1f}, {100 * cmp.gain.high:+.1f}] (width {100 * cmp.gain.width:.1f}) |",
     ]
 
 
@@ -99,8 +132,92 @@ def _verdict(cmp: Comparison) -> str:
     return "the 95% interval of the gain includes zero: no change shown on this evaluation"
 
 
+def gain_line(cmp: Comparison) -> str:
+    """``"3.3% -> 14.7% (gain +11.4 points, 95% CI [+4.2, +18.9], width 14.7)"``."""
+    return (
+        f"{100 * cmp.before.estimate:.1f}% -> {100 * cmp.after.estimate:.1f}% "
+        f"(gain {100 * cmp.gain.estimate:+.1f} points, 95% CI [{100 * cmp.gain.low:+.1f}, "
+        f"{100 * cmp.gain.high:+.1f}], width {100 * cmp.gain.width:.1f})"
+    )
+
+
+def _interval(value: Interval | None) -> str:
+    if value is None:
+        return "n/a (no failed first attempt)"
+    return f"{100 * value.estimate:.1f}% [{100 * value.low:.1f}, {100 * value.high:.1f}]"
+
+
+def _split_section(ev: SplitEval, *, seed: int) -> list[str]:
+    cmp = compare(ev.before, ev.after, seed=seed)
+    share = compare_test_share(ev.before, ev.after, seed=seed)
+    meaning = SPLIT_MEANING.get(ev.split, "")
+    lines = [
+        f"## Held-out pass@1: `{ev.split}`" + (f" ({meaning})" if meaning else ""),
+        "",
+        f"{ev.description}; {cmp.tasks} tasks. Intervals: 95%, percentile bootstrap over "
+        "tasks (the gain: paired, tasks resampled with their before and after together).",
+        "",
+        "| | pass@1 | 95% CI |",
+        "|---|---|---|",
+        *_rows(cmp, "points"),
+        "",
+        f"Verdict: {_verdict(cmp)}. With {cmp.tasks} tasks the gain's interval is "
+        f"{100 * cmp.gain.width:.1f} points wide.",
+        "",
+        "Share of the hidden tests passed (per sample, averaged per task; a sample that does not "
+        "compile counts 0), same samples and intervals:",
+        "",
+        "| | tests passed | 95% CI |",
+        "|---|---|---|",
+        *_rows(share, "points"),
+        "",
+        f"Verdict: {_verdict(share)}.",
+        "",
+    ]
+    turns = max_turns_of([*ev.before, *ev.after])
+    if turns >= 2:
+        first = compare(first_turn_rows(ev.before), first_turn_rows(ev.after), seed=seed)
+        lines += [
+            f"Multi-turn (up to {turns} turns; feedback: the failing public tests): pass@1 at the "
+            "first and at the final turn, and the share of failed first attempts that a later "
+            "turn fixed.",
+            "",
+            "| | before | after | gain (paired) |",
+            "|---|---|---|---|",
+        ]
+        for label, c in (("pass@1, first turn", first), ("pass@1, final turn", cmp)):
+            lines.append(
+                f"| {label} | {_interval(c.before)} | {_interval(c.after)} | "
+                f"{100 * c.gain.estimate:+.1f} [{100 * c.gain.low:+.1f}, {100 * c.gain.high:+.1f}] |"
+            )
+        lines += [
+            f"| failed first attempts fixed later | {_interval(repair_share(ev.before, seed=seed))}"
+            f" | {_interval(repair_share(ev.after, seed=seed))} | |",
+            "",
+        ]
+    return lines
+
+
+def moving_average(values: Sequence[float], window: int) -> list[float]:
+    """Trailing mean of the last `window` finite values at each position (fewer at the start;
+    NaN where none is finite yet)."""
+    if window < 1:
+        raise ValueError(f"window must be >= 1, got {window}")
+    out = []
+    for i in range(len(values)):
+        recent = [v for v in values[max(0, i - window + 1) : i + 1] if v == v]  # v == v: not NaN
+        out.append(sum(recent) / len(recent) if recent else float("nan"))
+    return out
+
+
+def smoothing_window(steps: int) -> int:
+    """About a fifth of the run, at least 2 and at most 10 steps."""
+    return max(2, min(10, steps // 5))
+
+
 def _plot(history: Sequence[Mapping[str, float]], path: Path) -> bool:
-    """Reward curve and reward parts per step; False when there is nothing to plot."""
+    """Reward curve and reward parts per step, raw points and a moving average beside them;
+    False when there is nothing to plot."""
     if not history:
         return False
     import matplotlib
@@ -109,23 +226,25 @@ def _plot(history: Sequence[Mapping[str, float]], path: Path) -> bool:
     import matplotlib.pyplot as plt
 
     steps = [h.get("step", i + 1) for i, h in enumerate(history)]
+    window = smoothing_window(len(history))
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4))
-    mean = [h.get("reward/mean", float("nan")) for h in history]
-    std = [h.get("reward/std", 0.0) for h in history]
-    ax1.plot(steps, mean, label="reward (mean)", color="C0")
-    low = [m - s for m, s in zip(mean, std, strict=True)]
-    high = [m + s for m, s in zip(mean, std, strict=True)]
-    ax1.fill_between(steps, low, high, color="C0", alpha=0.2, label="± 1 std")
+
+    def draw(ax: Any, key: str, label: str, color: str) -> None:
+        raw = [h.get(key, float("nan")) for h in history]
+        ax.plot(steps, raw, "o", ms=3, alpha=0.35, color=color)
+        ax.plot(steps, moving_average(raw, window), "-", lw=2, color=color,
+                label=f"{label} ({window}-step mean)")  # fmt: skip
+
+    draw(ax1, "reward/mean", "reward", "C0")
     if any("reward/pass_rate" in h for h in history):
-        ax1.plot(steps, [h.get("reward/pass_rate", float("nan")) for h in history],
-                 label="pass rate", color="C1")  # fmt: skip
+        draw(ax1, "reward/pass_rate", "pass rate", "C1")
     ax1.set_xlabel("step")
-    ax1.set_title("training reward")
-    ax1.legend()
+    ax1.set_title("training reward (dots: each step)")
+    ax1.legend(fontsize=8)
     skip = {"reward/mean", "reward/std", "reward/max", "reward/pass_rate"}
     parts = sorted({k for h in history for k in h if k.startswith("reward/") and k not in skip})
     for i, key in enumerate(parts):
-        ax2.plot(steps, [h.get(key, float("nan")) for h in history], label=key[7:], color=f"C{i}")
+        draw(ax2, key, key[7:], f"C{i}")
     ax2.set_xlabel("step")
     ax2.set_title("reward parts (mean per step)")
     if parts:
@@ -141,19 +260,17 @@ def write_report(
     *,
     title: str,
     command: str,
-    eval_description: str,
-    before: Sequence[Mapping[str, Any]],
-    after: Sequence[Mapping[str, Any]],
+    evaluations: Sequence[SplitEval],
     history: Sequence[Mapping[str, float]],
     timings: Mapping[str, float],
     config_yaml: str,
     seed: int = 0,
 ) -> Path:
     """Write report.md (and curves.png) into `run_dir`; returns the report's path."""
+    if not evaluations:
+        raise ValueError("write_report needs at least one split's evaluation")
     run_dir = Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
-    cmp = compare(before, after, seed=seed)
-    share = compare_test_share(before, after, seed=seed)
     plotted = _plot(history, run_dir / "curves.png")
     last = history[-1] if history else {}
     lines = [
@@ -161,26 +278,20 @@ def write_report(
         "",
         f"Command: `{command}`",
         "",
-        "## Held-out pass@1",
-        "",
-        f"{eval_description}; {cmp.tasks} tasks. Intervals: 95%, percentile bootstrap over "
-        "tasks (the gain: paired, tasks resampled with their before and after together).",
-        "",
-        "| | pass@1 | 95% CI |",
-        "|---|---|---|",
-        *_rows(cmp, "points"),
-        "",
-        f"Verdict: {_verdict(cmp)}.",
-        "",
-        "Share of the hidden tests passed (per sample, averaged per task; a sample that does not "
-        "compile counts 0), same samples and intervals:",
-        "",
-        "| | tests passed | 95% CI |",
-        "|---|---|---|",
-        *_rows(share, "points"),
-        "",
-        f"Verdict: {_verdict(share)}.",
-        "",
+        "| split | tasks | pass@1 before | pass@1 after | gain, paired 95% CI (width) |",
+        "|---|---|---|---|---|",
+    ]
+    for ev in evaluations:
+        cmp = compare(ev.before, ev.after, seed=seed)
+        lines.append(
+            f"| {ev.split} | {cmp.tasks} | {100 * cmp.before.estimate:.1f}% | "
+            f"{100 * cmp.after.estimate:.1f}% | {100 * cmp.gain.estimate:+.1f} "
+            f"[{100 * cmp.gain.low:+.1f}, {100 * cmp.gain.high:+.1f}] ({100 * cmp.gain.width:.1f}) |"
+        )
+    lines.append("")
+    for ev in evaluations:
+        lines += _split_section(ev, seed=seed)
+    lines += [
         "## Training",
         "",
         f"{len(history)} steps. Last step: reward {last.get('reward/mean', float('nan')):.3f} "
@@ -190,18 +301,16 @@ def write_report(
     ]
     if plotted:
         lines += ["![training reward and its parts](curves.png)", ""]
-    statuses_before = summarize(before, [1], seed=seed).statuses
-    statuses_after = summarize(after, [1], seed=seed).statuses
-    lines += [
-        "Outcome of the held-out samples:",
-        "",
-        "| status | before | after |",
-        "|---|---|---|",
-    ]
-    for status in sorted(set(statuses_before) | set(statuses_after)):
-        lines.append(
-            f"| {status} | {statuses_before.get(status, 0)} | {statuses_after.get(status, 0)} |"
-        )
+    lines += ["Outcome of the held-out samples:", ""]
+    lines += ["| split | status | before | after |", "|---|---|---|---|"]
+    for ev in evaluations:
+        statuses_before = summarize(ev.before, [1], seed=seed).statuses
+        statuses_after = summarize(ev.after, [1], seed=seed).statuses
+        for status in sorted(set(statuses_before) | set(statuses_after)):
+            lines.append(
+                f"| {ev.split} | {status} | {statuses_before.get(status, 0)} | "
+                f"{statuses_after.get(status, 0)} |"
+            )
     lines += ["", "## Timings", "", "| phase | seconds |", "|---|---|"]
     lines += [f"| {name} | {seconds:.0f} |" for name, seconds in timings.items()]
     lines += ["", "## Config", "", "```yaml", config_yaml.rstrip(), "```", ""]

@@ -118,6 +118,7 @@ class _Episode:
     truncated: bool = False
     env_seconds: float = 0.0
     has_logprobs: bool = True
+    turn_passed: list[bool] = field(default_factory=list)
 
     def extend(
         self, ids: Sequence[int], *, policy: bool, logprobs: Sequence[float] | None = None
@@ -143,6 +144,7 @@ class _Episode:
             tests_passed=int(self.info.get("tests_passed", 0) or 0),
             tests_total=int(self.info.get("tests_total", 0) or 0),
             status=str(self.info.get("status", "")),
+            turn_passed=tuple(self.turn_passed),
             env_seconds=self.env_seconds,
         )
 
@@ -311,6 +313,8 @@ class RolloutEngine:
         episode.turns += 1
         episode.reward += float(reward)
         episode.info = dict(info)
+        total = int(info.get("tests_total", 0) or 0)
+        episode.turn_passed.append(total > 0 and int(info.get("tests_passed", 0) or 0) == total)
         episode.env_seconds += seconds
         episode.terminated, episode.truncated = bool(terminated), bool(truncated)
         if terminated or truncated:

@@ -53,6 +53,9 @@ class Trajectory:
     tests_passed: int = 0
     tests_total: int = 0
     status: str = ""
+    turn_passed: tuple[bool, ...] = ()
+    """Per turn: whether the solution as it stood after that turn passed every hidden test
+    (multi-turn evaluation reads the first and the last)."""
     env_seconds: float = 0.0
     """Wall-clock time spent inside ``env.step`` (sandbox calls) for this episode."""
 

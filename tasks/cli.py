@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from tasks.errors import TaskError
 from tasks.io import task_to_record
 from tasks.registry import available_suites, describe_suite, load_tasks
-from tasks.schema import Task
+from tasks.schema import SPLITS, Task
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -36,7 +36,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "validate", help="references must pass and trivially wrong solutions fail, in the sandbox"
     )
     check.add_argument("suite")
-    check.add_argument("--split", choices=("train", "test"))
+    check.add_argument("--split", choices=SPLITS)
     check.add_argument("--task", action="append", default=[], help="only this task id (repeat)")
     check.add_argument("--sandbox", default="docker", help="sandbox backend (docker | local)")
     check.add_argument("--batch-size", type=int, default=64, help="requests per run_many call")

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import TextIO
+from collections.abc import Mapping, Sequence
+from typing import Any, TextIO
 
 from tasks.errors import TaskError
 from tasks.evaluate import (
@@ -25,6 +26,7 @@ from tasks.evaluate import (
 )
 from tasks.metrics import parse_ks
 from tasks.registry import load_tasks
+from tasks.schema import SPLITS, Task
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -47,7 +49,12 @@ def add_common_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", required=True, help="results JSONL")
     parser.add_argument("--sandbox", default="docker", help="sandbox backend (docker | local)")
     parser.add_argument("--k", default="1,10,100", help="pass@k values (default: 1,10,100)")
-    parser.add_argument("--split", choices=("train", "test"), help="only tasks of this split")
+    parser.add_argument(
+        "--split",
+        type=parse_splits,
+        help=f"only tasks of these splits, comma-separated ({', '.join(SPLITS)}); each is "
+        "summarised apart, e.g. --split val,test",
+    )
     parser.add_argument(
         "--seed", type=int, default=0, help="seed of the bootstrap interval (and of sampling)"
     )
@@ -62,10 +69,27 @@ def add_samples_options(parser: argparse.ArgumentParser | argparse._ArgumentGrou
     )
 
 
+def parse_splits(text: str) -> tuple[str, ...]:
+    """``"val,test"`` -> ``("val", "test")``; each must be a known split, named once."""
+    splits = tuple(part.strip() for part in text.split(",") if part.strip())
+    if not splits or len(set(splits)) != len(splits) or not set(splits) <= set(SPLITS):
+        raise argparse.ArgumentTypeError(
+            f"expected comma-separated splits among {', '.join(SPLITS)}, each once; got {text!r}"
+        )
+    return splits
+
+
+def load_split_tasks(suite: str, splits: Sequence[str] | None) -> list[Task]:
+    """The suite's tasks, or those of `splits` in that order."""
+    if not splits:
+        return load_tasks(suite)
+    return [task for split in splits for task in load_tasks(suite, split=split)]
+
+
 def run(args: argparse.Namespace) -> int:
     try:
         ks = parse_ks(args.k)
-        tasks = load_tasks(args.suite, split=args.split)
+        tasks = load_split_tasks(args.suite, args.split)
         samples = read_samples(args.samples)
         results = ResultsFile(args.out, samples, overwrite=args.overwrite)
     except (TaskError, ValueError) as exc:
@@ -98,8 +122,10 @@ def run(args: argparse.Namespace) -> int:
             finally:
                 if bar is not None:
                     bar.close()
-        summary = summarize(results.rows, ks, seed=args.seed)
+        rows = results.rows
+    summary = summarize(rows, ks, seed=args.seed)
     print_summary(summary, suite=args.suite, out=args.out, suite_size=len(tasks))
+    print_split_summaries(rows, tasks, ks, seed=args.seed)
     return 1 if summary.infra_errors else 0
 
 
@@ -131,6 +157,30 @@ def print_summary(
             "Run the same command again to score them.",
             file=file,
         )
+
+
+def print_split_summaries(
+    rows: Sequence[Mapping[str, Any]],
+    tasks: Sequence[Task],
+    ks: Sequence[int],
+    *,
+    seed: int = 0,
+    file: TextIO | None = None,
+) -> None:
+    """pass@k of each split apart, when the rows span more than one."""
+    split_of = {task.id: task.split for task in tasks}
+    splits = list(dict.fromkeys(split_of[str(r["task_id"])] for r in rows))
+    if len(splits) < 2:
+        return
+    for split in splits:
+        part = [r for r in rows if split_of[str(r["task_id"])] == split]
+        size = sum(1 for t in tasks if t.split == split)
+        for k, interval in summarize(part, ks, seed=seed).pass_at_k.items():
+            print(
+                f"  [{split}] pass@{k:<4} {interval.estimate:.4f}   95% CI [{interval.low:.4f}, "
+                f"{interval.high:.4f}] (width {interval.width:.4f}; {size} tasks)",
+                file=file or sys.stdout,
+            )
 
 
 def _progress(*, total: int, initial: int):  # type: ignore[no-untyped-def]

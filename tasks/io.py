@@ -29,7 +29,7 @@ from typing import IO, Any
 from sandbox.base import CallTest, IOTest, Limits
 from tasks.errors import TaskFormatError
 from tasks.literals import dump_literal, parse_literal
-from tasks.schema import SCHEMA_VERSION, Task
+from tasks.schema import SCHEMA_VERSION, SPLITS, Task
 
 __all__ = [
     "json_line",
@@ -48,7 +48,7 @@ _STRING_FIELDS = (
     "reference_solution", "public_command", "compare",
 )  # fmt: skip
 _CHOICES = {
-    "split": ("train", "test"),
+    "split": SPLITS,
     "kind": ("function", "stdio", "repo"),
     "language": ("python", "cpp"),
     "compare": ("lines", "tokens", "exact"),

@@ -51,6 +51,11 @@ class Interval:
     high: float
     confidence: float
 
+    @property
+    def width(self) -> float:
+        """high - low: the smallest change this evaluation can tell from noise is about half."""
+        return self.high - self.low
+
 
 def pass_at_k(n: int, c: int, k: int) -> float:
     """Unbiased pass@k of one task with `c` correct among `n` samples."""

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from tasks.errors import UnknownSplitError, UnknownSuiteError
 from tasks.io import load_suite
-from tasks.schema import Task
+from tasks.schema import SPLITS, Task
 
 __all__ = [
     "DATA_DIR",
@@ -93,12 +93,12 @@ def describe_suite(name: str) -> str:
 
 def load_tasks(name_or_path: str | os.PathLike[str], *, split: str | None = None) -> list[Task]:
     """The tasks of a suite (see the module docstring for what `name_or_path` may be), in file
-    order, optionally only those of `split` (``"train"`` or ``"test"``)."""
+    order, optionally only those of `split` (``"train"``, ``"val"`` or ``"test"``)."""
     tasks = _load_all(os.fspath(name_or_path))
     if split is None:
         return list(tasks)
-    if split not in ("train", "test"):
-        raise UnknownSplitError(f"split must be 'train' or 'test', got {split!r}")
+    if split not in SPLITS:
+        raise UnknownSplitError(f"split must be one of {', '.join(SPLITS)}; got {split!r}")
     chosen = [t for t in tasks if t.split == split]
     if not chosen:
         have = ", ".join(sorted({t.split for t in tasks})) or "none: the suite is empty"

@@ -35,7 +35,11 @@ from sandbox.base import (
 SCHEMA_VERSION = 1
 
 Kind = Literal["function", "stdio", "repo"]
-Split = Literal["train", "test"]
+Split = Literal["train", "val", "test"]
+SPLITS: tuple[Split, ...] = ("train", "val", "test")
+"""train: tasks RL trains on. val: unseen tasks of the training families (no prompt a
+near-duplicate of a train prompt), the split that shows learning. test: held-out families, the
+hard case."""
 TestCase = CallTest | IOTest
 
 

@@ -27,7 +27,9 @@ Stdio tasks: a language line ("Write a complete Python 3 program ..." or "... C+
 test as ``## Example k`` with fenced input and output.
 
 Splits are per family: all variants of a family are in one split, and every test-split family is
-held out from training (``metadata["family"]`` names it). Every task carries
+held out from training (``metadata["family"]`` names it). Val families (``fn_val``,
+``stdio_val``) test the skills of training families (``metadata["of"]`` names the training
+family) with tasks none of which is a near-duplicate of a training task (`tasks.leakage`). Every task carries
 ``metadata = {"source": "codegym", "family": ..., "difficulty": "easy" | "medium" | "hard",
 "tags": [...]}``.
 

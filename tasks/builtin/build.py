@@ -10,7 +10,9 @@ Steps, in order:
 4. sanity rules that make reward hacking harder: 2-4 public tests shown in the prompt, at least 5
    hidden tests with inputs that are not public ones, and hidden answers that are not all the same
    (so a constant answer or a lookup of the public cases fails);
-5. the suites are written with `tasks.io.dump_suite`.
+5. no leakage between splits: every val family belongs to a training family of its kind, and no
+   val or test prompt is a near-duplicate of a train prompt (`tasks.leakage`);
+6. the suites are written with `tasks.io.dump_suite`.
 
 The output depends only on the seed and the code: two runs give the same bytes.
 """
@@ -31,9 +33,11 @@ from tasks.builtin import (  # noqa: F401  (importing a family module registers 
     fn_basic,
     fn_classic,
     fn_heldout,
+    fn_val,
     stdio_algo,
     stdio_basic,
     stdio_heldout,
+    stdio_val,
 )
 from tasks.builtin.runner import (
     FunctionCheck,
@@ -50,6 +54,7 @@ from tasks.builtin.spec import (
     stdio_prompt,
 )
 from tasks.io import dump_suite
+from tasks.leakage import near_duplicates
 from tasks.schema import Task
 
 SEED = 20240611
@@ -97,12 +102,35 @@ def _identity(spec: FunctionSpec | StdioSpec) -> tuple[str, ...]:
 
 
 def _metadata(family: Family, spec: FunctionSpec | StdioSpec) -> dict[str, object]:
-    return {
+    meta: dict[str, object] = {
         "source": "codegym",
         "family": family.name,
         "difficulty": spec.difficulty,
         "tags": list(spec.tags),
     }
+    if family.of is not None:
+        meta["of"] = family.of
+    return meta
+
+
+def check_splits(tasks: Sequence[Task]) -> None:
+    """Rule 5 of the module docstring; raises `SuiteBuildError` naming every offending pair."""
+    problems = []
+    for fam in {FAMILIES[t.metadata["family"]] for t in tasks}:
+        if fam.of is None:
+            continue
+        parent = FAMILIES.get(fam.of)
+        if parent is None or parent.split != "train" or parent.kind != fam.kind:
+            problems.append(f"val family {fam.name!r}: `of` must name a {fam.kind} training family")
+    train = [t for t in tasks if t.split == "train"]
+    for split in ("val", "test"):
+        held_out = [t for t in tasks if t.split == split]
+        problems += [f"{split} leaks: {pair}" for pair in near_duplicates(train, held_out)]
+    if problems:
+        raise SuiteBuildError(
+            f"{len(problems)} leaks between splits (reword the held-out task, change its examples, "
+            "or move it to another family):\n" + "\n".join(problems)
+        )
 
 
 def _hidden_only(public: Sequence[T], hidden: Sequence[T]) -> list[T]:
@@ -174,6 +202,7 @@ def build_function_tasks(*, seed: int = SEED, check: bool = True) -> list[Task]:
             raise SuiteBuildError(
                 f"{len(failures)} reference/oracle mismatches:\n" + "\n".join(failures[:40])
             )
+    check_splits(tasks)
     return tasks
 
 
@@ -217,7 +246,9 @@ def build_stdio_tasks(*, seed: int = SEED, workers: int = 2) -> list[Task]:
         for index, spec in enumerate(generate(fam, seed=seed))
     ]
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        return _collect(pool.map(_try, [(stdio_task, *job) for job in jobs]))
+        tasks = _collect(pool.map(_try, [(stdio_task, *job) for job in jobs]))
+    check_splits(tasks)
+    return tasks
 
 
 def _try(job: tuple[Any, ...]) -> Task | str:

@@ -11,7 +11,10 @@ seed and its own code. A spec holds what a task needs before any code has run:
   case. Expected outputs come only from running the reference.
 
 Splits are decided per family: every task of a family lands in the same split, so two variants
-that differ only in their constants can never straddle train and test.
+that differ only in their constants can never straddle train and test. A ``val`` family names
+the training family whose skill it tests (`Family.of`): its tasks are new operations, wordings
+and examples of that skill, and the build refuses any whose prompt is a near-duplicate of a
+training prompt (`tasks.leakage`).
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 Difficulty = Literal["easy", "medium", "hard"]
-Split = Literal["train", "test"]
+Split = Literal["train", "val", "test"]
 Kind = Literal["function", "stdio"]
 
 
@@ -74,20 +77,25 @@ class Family:
     split: Split
     count: int
     make: Callable[[random.Random, int], Spec] = field(repr=False)
+    of: str | None = None
+    """val families: the training family whose skill they test (None for train and test)."""
 
 
 FAMILIES: dict[str, Family] = {}
 
 
 def family(
-    name: str, *, kind: Kind, split: Split, count: int
+    name: str, *, kind: Kind, split: Split, count: int, of: str | None = None
 ) -> Callable[[Callable[[random.Random, int], Spec]], Callable[[random.Random, int], Spec]]:
-    """Register a generator as the family `name` (`count` tasks, all in `split`)."""
+    """Register a generator as the family `name` (`count` tasks, all in `split`); a val family
+    says which training family it belongs to with `of`."""
+    if (split == "val") != (of is not None):
+        raise ValueError(f"family {name!r}: give `of` (a training family) exactly for split val")
 
     def register(make: Callable[[random.Random, int], Spec]) -> Callable[..., Spec]:
         if name in FAMILIES:
             raise ValueError(f"family {name!r} is registered twice")
-        FAMILIES[name] = Family(name=name, kind=kind, split=split, count=count, make=make)
+        FAMILIES[name] = Family(name=name, kind=kind, split=split, count=count, make=make, of=of)
         return make
 
     return register

@@ -50,6 +50,9 @@ def test_derived_fields_follow_the_inputs() -> None:
         ("group_size=1", "group_size must be >= 2"),
         ("max_new_tokens=4096", "must be < max_seq_len"),
         ("noequals", "key=value"),
+        ("eval_splits=[val, dev]", "name each of"),
+        ("eval_splits=[test, test]", "name each of"),
+        ("eval_max_turns=-1", "eval_max_turns must be >= 0"),
     ],
 )
 def test_bad_values_are_refused_with_the_fix(override: str, message: str) -> None:
@@ -114,3 +117,18 @@ def test_list_options_prints_fields_with_help(capsys: pytest.CaptureFixture[str]
     assert train_cli.run(parser.parse_args(["--list-options"])) == 0
     out = capsys.readouterr().out
     assert "clip_high = 0.2" in out and "clip-higher" in out and "batch_size = 64 (derived)" in out
+
+
+def test_eval_fields_choose_what_is_evaluated_and_how() -> None:
+    from grpo_agent.evaluation import eval_settings, eval_tasks
+
+    base = ["eval_suite=codegym-functions", "max_turns=3"]
+    both = eval_tasks(load_config(None, [*base, "eval_splits=val,test"]))
+    assert list(both) == ["val", "test"]
+    assert {t.split for t in both["val"]} == {"val"} and len(both["val"]) >= 90
+    assert {t.split for t in both["test"]} == {"test"}
+    limited = eval_tasks(load_config(None, [*base, "eval_splits=[test, val]", "eval_limit=5"]))
+    assert list(limited) == ["test", "val"] and [len(v) for v in limited.values()] == [5, 5]
+    assert list(eval_tasks(load_config(None, base))) == ["test"]  # the default
+    assert eval_settings(load_config(None, base)).max_turns == 3  # 0: the training turns
+    assert eval_settings(load_config(None, [*base, "eval_max_turns=1"])).max_turns == 1

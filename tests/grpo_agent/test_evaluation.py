@@ -63,3 +63,26 @@ def test_rows_follow_the_oracle(docker_sandbox) -> None:
     summary = summarize(rows, [1, 2])
     assert summary.pass_at_k[1].estimate == pytest.approx(0.5)
     assert summary.pass_at_k[2].estimate == pytest.approx(1.0)
+
+
+def test_rows_record_each_turn_and_the_split(docker_sandbox) -> None:
+    from grpo_agent.turn_metrics import first_turn_rows, repair_share
+
+    tokenizer = make_code_tokenizer()
+    identity, add_1 = TASKS[0], TASKS[1]
+    # turn 1: identity fails, add-1 passes (its episode ends); turn 2: identity is fixed
+    generator = ScriptedGenerator(tokenizer, ["return 2", "return x + 1", "return x"])
+    rows = evaluate_policy(
+        make_model(0, vocab_size=len(tokenizer)),
+        tokenizer,
+        [identity, add_1],
+        sandbox=docker_sandbox,
+        settings=EvalSettings(n_samples=1, max_new_tokens=8, max_turns=2, env_workers=2),
+        generator=generator,
+    )
+    assert [r["turn_passed"] for r in rows] == [[False, True], [True]]
+    assert [r["passed"] for r in rows] == [True, True]
+    assert [r["split"] for r in rows] == [identity.split, add_1.split]
+    assert [r["passed"] for r in first_turn_rows(rows)] == [False, True]
+    share = repair_share(rows)
+    assert share is not None and share.estimate == 1.0

@@ -6,7 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from grpo_agent.report import compare, compare_test_share, write_report
+from grpo_agent.report import (
+    SplitEval,
+    compare,
+    compare_test_share,
+    moving_average,
+    smoothing_window,
+    write_report,
+)
 
 
 def rows(passed: dict[str, list[bool]], status_fail: str = "failed") -> list[dict]:
@@ -71,24 +78,68 @@ def test_write_report(tmp_path: Path) -> None:
     ]  # fmt: skip
     before = rows({"a": [False], "b": [False], "c": [True]}, status_fail="compile_error")
     after = rows({"a": [True], "b": [True], "c": [True]})
+    hard = rows({"x": [False], "y": [False]})
     path = write_report(
         tmp_path,
         title="codegym run `t`",
         command="codegym demo",
-        eval_description="suite x, split test",
-        before=before,
-        after=after,
+        evaluations=[
+            SplitEval("val", before, after, description="suite x, split val"),
+            SplitEval("test", hard, hard, description="suite x, split test"),
+        ],
         history=history,
         timings={"training": 12.3, "total": 20.0},
         config_yaml="name: t\n",
     )
     text = path.read_text()
+    assert "## Held-out pass@1: `val` (unseen tasks of the training families" in text
+    assert "## Held-out pass@1: `test` (held-out families" in text
+    assert text.index("`val`") < text.index("`test`")
+    assert "| val | 3 | 33.3% | 100.0% | +66.7 [" in text  # the summary table, one row a split
+    assert "| test | 2 | 0.0% | 0.0% | +0.0 [+0.0, +0.0] (0.0) |" in text
     assert "| before training | 33.3% |" in text
     assert "| after training | 100.0% |" in text
     assert "| gain (points) | +66.7 |" in text
+    assert "With 3 tasks the gain's interval is" in text
     assert "| | tests passed | 95% CI |" in text  # rows without test counts: shares of 0
-    assert text.count("| before training | 0.0% | [0.0, 0.0] |") == 1
-    assert "| compile_error | 2 | 0 |" in text
+    assert "Multi-turn" not in text  # single-turn rows
+    assert "| val | compile_error | 2 | 0 |" in text
     assert "5 steps. Last step: reward 0.500" in text
     assert "| training | 12 |" in text and "name: t" in text
     assert (tmp_path / "curves.png").stat().st_size > 10_000
+
+
+def test_write_report_shows_first_and_final_turns(tmp_path: Path) -> None:
+    def row(task: str, turns: list[bool]) -> dict:
+        return {"task_id": task, "sample": 0, "passed": turns[-1], "turn_passed": turns,
+                "status": "passed" if turns[-1] else "failed"}  # fmt: skip
+
+    before = [row("a", [False, False]), row("b", [True]), row("c", [False, True])]
+    after = [row("a", [False, True]), row("b", [True]), row("c", [True])]
+    path = write_report(
+        tmp_path,
+        title="t",
+        command="c",
+        evaluations=[SplitEval("val", before, after)],
+        history=[],
+        timings={},
+        config_yaml="",
+    )
+    text = path.read_text()
+    assert "Multi-turn (up to 2 turns" in text
+    assert "| pass@1, first turn | 33.3% [" in text and "| 66.7% [" in text
+    assert "| pass@1, final turn | 66.7% [" in text
+    # failed first attempts: before a, c (c fixed) -> 50%; after a (fixed) -> 100%
+    assert "| failed first attempts fixed later | 50.0% [" in text
+    assert "| 100.0% [100.0, 100.0] | |" in text
+
+
+def test_moving_average_is_a_trailing_mean_that_skips_nans() -> None:
+    nan = float("nan")
+    assert moving_average([1.0, 3.0, 5.0, 7.0], 2) == [1.0, 2.0, 4.0, 6.0]
+    assert moving_average([1.0, 3.0, 5.0], 1) == [1.0, 3.0, 5.0]
+    out = moving_average([nan, 2.0, nan, 4.0], 3)
+    assert out[0] != out[0] and out[1:] == [2.0, 2.0, 3.0]
+    with pytest.raises(ValueError):
+        moving_average([1.0], 0)
+    assert [smoothing_window(n) for n in (3, 12, 40, 100, 1000)] == [2, 2, 8, 10, 10]

@@ -64,7 +64,7 @@ def test_unknown_name_suggests_close_one(toy_suite: list[int]) -> None:
 def test_missing_split_says_which_exist(toy_suite: list[int]) -> None:
     with pytest.raises(UnknownSplitError, match="it has: test"):
         load_tasks("humaneval", split="train")
-    with pytest.raises(UnknownSplitError, match="'train' or 'test'"):
+    with pytest.raises(UnknownSplitError, match="one of train, val, test"):
         load_tasks("toy-suite", split="dev")
 
 

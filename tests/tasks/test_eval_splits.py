@@ -1,0 +1,54 @@
+"""``codegym eval --split val,test``: several splits scored in one run and summarised apart."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import pytest
+
+from tasks import eval_cli
+from tasks.registry import load_tasks
+
+
+def test_parse_splits() -> None:
+    assert eval_cli.parse_splits("val,test") == ("val", "test")
+    assert eval_cli.parse_splits(" test ") == ("test",)
+    for bad in ("dev", "val,val", ""):
+        with pytest.raises(argparse.ArgumentTypeError, match="comma-separated splits"):
+            eval_cli.parse_splits(bad)
+
+
+def test_load_split_tasks_keeps_the_order_of_the_splits() -> None:
+    tasks = eval_cli.load_split_tasks("codegym-functions", ("test", "val"))
+    splits = [t.split for t in tasks]
+    assert splits == sorted(splits, key=("test", "val").index) and set(splits) == {"test", "val"}
+    assert len(eval_cli.load_split_tasks("codegym-functions", None)) == len(
+        load_tasks("codegym-functions")
+    )
+
+
+@pytest.mark.docker
+def test_each_split_is_summarised_apart(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    val = load_tasks("codegym-functions", split="val")[:6]
+    test = load_tasks("codegym-functions", split="test")[:4]
+    rows = [{"task_id": t.id, "solution": t.reference_solution} for t in val]
+    rows += [{"task_id": t.id, "solution": "def nothing():\n    pass\n"} for t in test]
+    samples, out = tmp_path / "samples.jsonl", tmp_path / "results.jsonl"
+    samples.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    parser = argparse.ArgumentParser()
+    eval_cli.add_arguments(parser)
+    args = parser.parse_args(
+        ["--suite", "codegym-functions", "--split", "val,test", "--samples", str(samples),
+         "--out", str(out), "--sandbox", "docker", "--k", "1"]
+    )  # fmt: skip
+    assert eval_cli.run(args) == 0
+    printed = capsys.readouterr().out
+    assert "pass@1    0.6000" in printed  # 6 of 10 tasks
+    val_size = len(load_tasks("codegym-functions", split="val"))
+    assert (
+        f"[val] pass@1    1.0000   95% CI [1.0000, 1.0000] (width 0.0000; {val_size} tasks)"
+        in printed
+    )
+    assert "[test] pass@1    0.0000" in printed
