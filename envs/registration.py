@@ -10,13 +10,21 @@ new environment is one module plus one line below (or one `register_env` call).
 from __future__ import annotations
 
 import difflib
+import importlib
 from typing import Any
 
 import gymnasium as gym
 
 from envs.errors import UnknownEnvError
 
-__all__ = ["ENVIRONMENTS", "make", "register_env", "registered_envs", "unregister_env"]
+__all__ = [
+    "ENVIRONMENTS",
+    "make",
+    "register_env",
+    "registered_envs",
+    "resolve_env_id",
+    "unregister_env",
+]
 
 ENVIRONMENTS: dict[str, str] = {
     "codegym/Function-v0": "envs.function_env:FunctionEnv",
@@ -60,9 +68,28 @@ def registered_envs() -> list[str]:
     return sorted(ENVIRONMENTS)
 
 
+def resolve_env_id(env_id: str) -> str:
+    """The registered id of `env_id`, importing its module first for the ``"module:Id"`` form
+    (as `gymnasium.make` does), so that an environment registered by a user's own package is
+    found without any edit to codegym: ``my_pkg.envs:codegym/Regex-v0``."""
+    module, sep, bare = env_id.rpartition(":")
+    if not sep or "/" in module:
+        return env_id
+    try:
+        importlib.import_module(module)
+    except ImportError as exc:
+        raise UnknownEnvError(
+            f"cannot import {module!r} for environment {bare!r} ({exc}); install the package "
+            "that registers it, or put its folder on PYTHONPATH"
+        ) from exc
+    return bare
+
+
 def make(env_id: str, **kwargs: Any) -> gym.Env[Any, Any]:
-    """`gymnasium.make` for codegym ids, with a "did you mean" hint for unknown ones."""
-    if env_id not in ENVIRONMENTS:
+    """`gymnasium.make` for codegym ids (and ``"module:Id"``, see `resolve_env_id`), with a
+    "did you mean" hint for unknown ones."""
+    env_id = resolve_env_id(env_id)
+    if env_id not in ENVIRONMENTS and env_id not in gym.registry:
         close = difflib.get_close_matches(env_id, ENVIRONMENTS, n=1, cutoff=0.5)
         hint = f" Did you mean {close[0]!r}?" if close else ""
         raise UnknownEnvError(

@@ -49,6 +49,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--max-turns", type=int, default=1, help="turns per task; >1 lets the model use feedback"
     )
     group.add_argument("--limit", type=int, help="only the first N tasks (quick checks)")
+    group.add_argument(
+        "--env",
+        help="environment for every task ('codegym/Name-vN', or 'module:Id' for one a package "
+        "of yours registers); default: the one for each task's kind",
+    )
     group.add_argument("--gguf-file", help="GGUF file inside the --model folder")
     group.add_argument("--device", default="auto", help="cpu, cuda, or auto")
     group.add_argument(
@@ -82,47 +87,63 @@ def run_model(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
+    from envs.errors import UnknownEnvError
     from grpo_agent.errors import ModelLoadError
     from grpo_agent.evaluation import EvalSettings, evaluate_policy
     from sandbox import make_sandbox
     from sandbox.errors import SandboxError
 
-    try:
-        model, tokenizer = load_model(args.model, gguf_file=args.gguf_file, device=args.device)
-    except ModelLoadError as exc:
-        print(f"codegym eval: {exc}", file=sys.stderr)
-        return 2
-    settings = EvalSettings(
-        n_samples=args.n_samples,
-        temperature=args.temperature,
-        top_p=args.top_p,
-        max_new_tokens=args.max_new_tokens,
-        max_turns=args.max_turns,
-        generation_batch_size=args.generation_batch_size,
-        seed=args.seed,
-    )
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    started = time.perf_counter()
-    bar = _progress(len(tasks) * args.n_samples)
-    try:
-        with make_sandbox(args.sandbox) as sandbox, out.open("w", encoding="utf-8") as fh:
-
-            def write(rows: list[dict[str, Any]]) -> None:
-                for row in rows:
-                    fh.write(json_line(row))
-                fh.flush()
-                os.fsync(fh.fileno())
-                bar.update(len(rows))
-
-            rows = evaluate_policy(
-                model, tokenizer, tasks, sandbox=sandbox, settings=settings, on_rows=write
-            )
+    try:  # the engine first: a missing one is said at once, not after loading the model
+        sandbox = make_sandbox(args.sandbox)
     except SandboxError as exc:
         print(f"codegym eval: sandbox: {exc}", file=sys.stderr)
         return 1
-    finally:
-        bar.close()
+    with sandbox:
+        try:
+            model, tokenizer = load_model(args.model, gguf_file=args.gguf_file, device=args.device)
+        except ModelLoadError as exc:
+            print(f"codegym eval: {exc}", file=sys.stderr)
+            return 2
+        settings = EvalSettings(
+            n_samples=args.n_samples,
+            temperature=args.temperature,
+            top_p=args.top_p,
+            max_new_tokens=args.max_new_tokens,
+            max_turns=args.max_turns,
+            generation_batch_size=args.generation_batch_size,
+            seed=args.seed,
+        )
+        out = Path(args.out)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        started = time.perf_counter()
+        bar = _progress(len(tasks) * args.n_samples)
+        try:
+            with out.open("w", encoding="utf-8") as fh:
+
+                def write(rows: list[dict[str, Any]]) -> None:
+                    for row in rows:
+                        fh.write(json_line(row))
+                    fh.flush()
+                    os.fsync(fh.fileno())
+                    bar.update(len(rows))
+
+                rows = evaluate_policy(
+                    model,
+                    tokenizer,
+                    tasks,
+                    sandbox=sandbox,
+                    settings=settings,
+                    on_rows=write,
+                    env_id=args.env,
+                )
+        except UnknownEnvError as exc:
+            print(f"codegym eval: {exc}", file=sys.stderr)
+            return 2
+        except SandboxError as exc:
+            print(f"codegym eval: sandbox: {exc}", file=sys.stderr)
+            return 1
+        finally:
+            bar.close()
     summary = summarize(rows, ks, seed=args.seed)
     samples_cli.print_summary(summary, suite=args.suite, out=args.out, suite_size=len(tasks))
     samples_cli.print_split_summaries(rows, tasks, ks, seed=args.seed)

@@ -19,6 +19,7 @@ from typing import Any
 
 from torch import nn
 
+from envs.errors import UnknownEnvError
 from grpo_agent.generation.base import Generator, SamplingParams
 from grpo_agent.generation.hf import TransformersGenerator
 from grpo_agent.models import pad_token_id, stop_token_ids
@@ -72,6 +73,7 @@ def evaluate_policy(
     env_kwargs: Mapping[str, Any] | None = None,
     on_rows: Callable[[list[dict[str, Any]]], None] | None = None,
     generator: Generator | None = None,
+    env_id: str | None = None,
 ) -> list[dict[str, Any]]:
     """Roll out `settings.n_samples` episodes per task and return one row per sample.
 
@@ -80,7 +82,10 @@ def evaluate_policy(
     ``tests_total``, ``reward``, ``turns``, ``turn_passed`` (per turn), ``duration_s`` (the
     episode's time in the environment). `on_rows` gets each chunk's rows
     as soon as they are scored (for progress and incremental writes). `generator` replaces
-    the default transformers backend (a vLLM engine, or a scripted one in tests).
+    the default transformers backend (a vLLM engine, or a scripted one in tests). `env_id`
+    (``"codegym/Name-vN"`` or ``"module:Id"``) runs every task in that environment; by default
+    each task goes to the environment of its kind (`ENV_FOR_KIND`), and a kind none claims is
+    an error.
     """
     import envs  # registers the environments
 
@@ -101,13 +106,13 @@ def evaluate_policy(
     rows: list[dict[str, Any]] = []
     splits = {task.id: task.split for task in tasks}
     try:
-        for kind, kind_tasks in _by_kind(tasks).items():
+        for kind_env, kind_tasks in _by_env(tasks, env_id).items():
             kwargs = dict(
                 env_kwargs or {}, suite=kind_tasks, sandbox=sandbox, max_turns=settings.max_turns
             )
 
-            def make_env(env_id: str = ENV_FOR_KIND[kind], kwargs: dict = kwargs) -> Any:
-                return envs.make(env_id, **kwargs)
+            def make_env(name: str = kind_env, kwargs: dict = kwargs) -> Any:
+                return envs.make(name, **kwargs)
 
             engine = RolloutEngine(
                 env_factory=make_env,
@@ -144,12 +149,18 @@ def evaluate_policy(
     return rows
 
 
-def _by_kind(tasks: Sequence[Task]) -> dict[str, list[Task]]:
+def _by_env(tasks: Sequence[Task], env_id: str | None) -> dict[str, list[Task]]:
+    """The tasks each environment runs: all in `env_id` if given, else by kind."""
+    if env_id is not None:
+        return {env_id: list(tasks)}
     groups: dict[str, list[Task]] = {}
     for task in tasks:
         if task.kind not in ENV_FOR_KIND:
-            raise ValueError(f"task {task.id}: no environment for kind {task.kind!r}")
-        groups.setdefault(task.kind, []).append(task)
+            raise UnknownEnvError(
+                f"task {task.id}: no environment claims kind {task.kind!r}; name one with "
+                "--env (codegym eval) or env_id"
+            )
+        groups.setdefault(ENV_FOR_KIND[task.kind], []).append(task)
     return groups
 
 

@@ -9,7 +9,6 @@ generation backend named by ``config.generation_backend``.
 from __future__ import annotations
 
 import contextlib
-import inspect
 import logging
 import random
 import resource
@@ -171,16 +170,24 @@ class Trainer:
 
     def _default_env_factory(self) -> Callable[[], Any]:
         """Environments from the config, all sharing one sandbox pool that the trainer owns
-        (built on first use, closed by `close`)."""
+        (built on first use, closed by `close`). `env_id` may name a user's own package as
+        ``"module:Id"``, as `gymnasium.make` allows."""
         import gymnasium
         from gymnasium.envs.registration import load_env_creator
 
-        with contextlib.suppress(ImportError):
-            import envs  # noqa: F401  (registers codegym/* environments)
-        env_id, kwargs = self.config.env_id, dict(self.config.env_kwargs)
-        entry_point = gymnasium.spec(env_id).entry_point
+        from envs.base import CodeEnv
+        from envs.errors import UnknownEnvError
+        from envs.registration import resolve_env_id
+
+        kwargs = dict(self.config.env_kwargs)
+        try:
+            env_id = resolve_env_id(self.config.env_id)
+            entry_point = gymnasium.spec(env_id).entry_point
+        except (UnknownEnvError, gymnasium.error.Error) as exc:
+            raise ConfigError(f"env_id={self.config.env_id!r}: {exc}") from exc
         creator = load_env_creator(entry_point) if isinstance(entry_point, str) else entry_point
-        takes_sandbox = creator is not None and "sandbox" in inspect.signature(creator).parameters
+        # codegym environments run their code in the run's shared sandbox
+        takes_sandbox = isinstance(creator, type) and issubclass(creator, CodeEnv)
 
         def make_env() -> Any:
             if takes_sandbox and "sandbox" not in kwargs:
