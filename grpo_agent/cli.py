@@ -12,6 +12,7 @@ from collections.abc import Sequence
 COMMANDS: dict[str, tuple[str, str]] = {
     "sandbox": ("sandbox.cli", "build, check and start the code sandbox"),
     "tasks": ("tasks.cli", "list, show and validate task suites"),
+    "envs": ("envs.conformance", "list environments; check yours against codegym's conformance"),
     "eval": (
         "grpo_agent.eval_cli",
         "pass@k on a suite's hidden tests, of a samples file or a model",
