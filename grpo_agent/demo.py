@@ -24,7 +24,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from tasks.io import json_line
+from tasks.eval_cli import progress_bar
+from tasks.evaluate import ResultsFile
 
 __all__ = ["add_arguments", "run"]
 
@@ -139,9 +140,7 @@ def run_demo(config: Any, *, command: str) -> Path:
 
 
 def _progress_printer(total: int, phase: str) -> Any:
-    from tqdm.auto import tqdm
-
-    bar = tqdm(total=total, unit="sample", desc=f"eval {phase}", dynamic_ncols=True)
+    bar = progress_bar(total, desc=f"eval {phase}")
 
     def update(rows: list[dict[str, Any]]) -> None:
         bar.update(len(rows))
@@ -152,6 +151,5 @@ def _progress_printer(total: int, phase: str) -> Any:
 
 
 def _write_rows(path: Path, rows: list[dict[str, Any]]) -> None:
-    with path.open("w", encoding="utf-8") as fh:
-        for row in rows:
-            fh.write(json_line(row))
+    with ResultsFile(path, [], overwrite=True) as results:
+        results.append(rows)

@@ -10,7 +10,8 @@
 With ``--samples`` the file is scored as it is (see `tasks.eval_cli`). With ``--model`` (a
 Hugging Face path or id, a ``.gguf`` file, ``default`` for SmolLM2-135M-Instruct, or a codegym
 run or checkpoint folder) the model answers each task through its environment and the answers
-are scored the same way; the results file then also holds each answer. Several splits
+are scored the same way; the results file then also holds each answer. Either way an
+interrupted run resumes where it stopped when run again (``--overwrite`` starts over). Several splits
 (``--split val,test``) are summarised apart, and with ``--max-turns`` 2 or more pass@1 is also
 given at the first turn, with the share of failed first attempts that feedback fixed.
 """
@@ -18,14 +19,13 @@ given at the first turn, with the share of failed first attempts that feedback f
 from __future__ import annotations
 
 import argparse
-import os
+import hashlib
+import json
 import sys
 import time
-from pathlib import Path
 from typing import Any
 
 from tasks import eval_cli as samples_cli
-from tasks.io import json_line
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -89,9 +89,11 @@ def run_model(args: argparse.Namespace) -> int:
         return 2
     from envs.errors import UnknownEnvError
     from grpo_agent.errors import ModelLoadError
-    from grpo_agent.evaluation import EvalSettings, evaluate_policy
+    from grpo_agent.evaluation import EvalSettings, evaluate_policy, evaluation_order
     from sandbox import make_sandbox
     from sandbox.errors import SandboxError
+    from tasks.errors import EvaluationError
+    from tasks.evaluate import ModelSample, ResultsFile
 
     try:  # the engine first: a missing one is said at once, not after loading the model
         sandbox = make_sandbox(args.sandbox)
@@ -113,29 +115,38 @@ def run_model(args: argparse.Namespace) -> int:
             generation_batch_size=args.generation_batch_size,
             seed=args.seed,
         )
-        out = Path(args.out)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        started = time.perf_counter()
-        bar = _progress(len(tasks) * args.n_samples)
+        n = args.n_samples
         try:
-            with out.open("w", encoding="utf-8") as fh:
+            ordered = evaluation_order(tasks, args.env)
+            config = run_fingerprint(args)
+            expected = [ModelSample(t.id, i, config) for t in ordered for i in range(n)]
+            results = ResultsFile(args.out, expected, overwrite=args.overwrite, unit=n)
+        except (UnknownEnvError, EvaluationError) as exc:
+            print(f"codegym eval: {exc}", file=sys.stderr)
+            return 2
+        todo = ordered[results.done // n :]
+        if results.done:
+            print(f"resuming: {results.done} of {len(expected)} samples already scored")
+        started = time.perf_counter()
+        bar = samples_cli.progress_bar(len(expected), initial=results.done, desc="evaluating")
+        try:
+            with results:
 
                 def write(rows: list[dict[str, Any]]) -> None:
-                    for row in rows:
-                        fh.write(json_line(row))
-                    fh.flush()
-                    os.fsync(fh.fileno())
+                    results.append({**row, "eval_config": config} for row in rows)
                     bar.update(len(rows))
 
-                rows = evaluate_policy(
-                    model,
-                    tokenizer,
-                    tasks,
-                    sandbox=sandbox,
-                    settings=settings,
-                    on_rows=write,
-                    env_id=args.env,
-                )
+                if todo:
+                    evaluate_policy(
+                        model,
+                        tokenizer,
+                        todo,
+                        sandbox=sandbox,
+                        settings=settings,
+                        on_rows=write,
+                        env_id=args.env,
+                    )
+                rows = results.rows
         except UnknownEnvError as exc:
             print(f"codegym eval: {exc}", file=sys.stderr)
             return 2
@@ -186,7 +197,10 @@ def load_model(
     return load_policy(config, _device(device))
 
 
-def _progress(total: int) -> Any:
-    from tqdm.auto import tqdm
-
-    return tqdm(total=total, unit="sample", desc="evaluating", dynamic_ncols=True)
+def run_fingerprint(args: argparse.Namespace) -> str:
+    """What makes two runs of ``codegym eval --model`` produce the same rows: a resumed run
+    keeps rows only of the same model, tasks and settings."""
+    fields = ("suite", "split", "limit", "model", "gguf_file", "env", "n_samples", "temperature",
+              "top_p", "max_new_tokens", "max_turns", "seed")  # fmt: skip
+    text = json.dumps({f: getattr(args, f, None) for f in fields}, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:12]

@@ -28,7 +28,7 @@ from grpo_agent.trajectory import Trajectory
 from sandbox.base import Sandbox
 from tasks.schema import Task
 
-__all__ = ["EvalSettings", "ENV_FOR_KIND", "evaluate_policy"]
+__all__ = ["EvalSettings", "ENV_FOR_KIND", "evaluate_policy", "evaluation_order"]
 
 ENV_FOR_KIND: Mapping[str, str] = {
     "function": "codegym/Function-v0",
@@ -147,6 +147,11 @@ def evaluate_policy(
             generator.close()
         model.train(was_training)
     return rows
+
+
+def evaluation_order(tasks: Sequence[Task], env_id: str | None = None) -> list[Task]:
+    """`tasks` in the order `evaluate_policy` runs them (and writes their rows)."""
+    return [task for group in _by_env(tasks, env_id).values() for task in group]
 
 
 def _by_env(tasks: Sequence[Task], env_id: str | None) -> dict[str, list[Task]]:

@@ -46,7 +46,12 @@ def add_common_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--suite", required=True, help="suite name, suite file (.jsonl[.gz]) or FORMAT:FILE"
     )
-    parser.add_argument("--out", required=True, help="results JSONL")
+    parser.add_argument(
+        "--out", required=True, help="results JSONL; an interrupted run resumes where it stopped"
+    )
+    parser.add_argument(
+        "--overwrite", action="store_true", help="start over instead of resuming --out"
+    )
     parser.add_argument("--sandbox", default="docker", help="sandbox backend (docker | local)")
     parser.add_argument("--k", default="1,10,100", help="pass@k values (default: 1,10,100)")
     parser.add_argument(
@@ -63,9 +68,6 @@ def add_common_arguments(parser: argparse.ArgumentParser) -> None:
 def add_samples_options(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
     parser.add_argument(
         "--batch-size", type=int, default=64, help="samples per run_many call (and per fsync)"
-    )
-    parser.add_argument(
-        "--overwrite", action="store_true", help="start over instead of resuming --out"
     )
 
 
@@ -103,14 +105,13 @@ def run(args: argparse.Namespace) -> int:
             from sandbox import make_sandbox
             from sandbox.errors import SandboxError
 
-            bar = _progress(total=len(samples), initial=results.done)
+            bar = progress_bar(len(samples), initial=results.done)
             try:
                 with make_sandbox(args.sandbox) as sandbox:
 
                     def write(batch: list[ScoredSample]) -> None:
                         results.append(batch)
-                        if bar is not None:
-                            bar.update(len(batch))
+                        bar.update(len(batch))
 
                     score_samples(tasks, todo, sandbox, batch_size=args.batch_size, on_batch=write)
             except TaskError as exc:
@@ -120,8 +121,7 @@ def run(args: argparse.Namespace) -> int:
                 print(f"codegym eval: sandbox: {exc}", file=sys.stderr)
                 return 1
             finally:
-                if bar is not None:
-                    bar.close()
+                bar.close()
         rows = results.rows
     summary = summarize(rows, ks, seed=args.seed)
     print_summary(summary, suite=args.suite, out=args.out, suite_size=len(tasks))
@@ -183,9 +183,17 @@ def print_split_summaries(
             )
 
 
-def _progress(*, total: int, initial: int):  # type: ignore[no-untyped-def]
-    if not sys.stderr.isatty():
-        return None
-    from tqdm import tqdm
+def progress_bar(total: int, *, initial: int = 0, desc: str = "scoring") -> Any:
+    """The progress bar of every evaluation command: on a terminal's stderr, silent elsewhere
+    (a log file, CI)."""
+    from tqdm.auto import tqdm
 
-    return tqdm(total=total, initial=initial, unit="sample", desc="scoring", file=sys.stderr)
+    return tqdm(
+        total=total,
+        initial=initial,
+        unit="sample",
+        desc=desc,
+        file=sys.stderr,
+        dynamic_ncols=True,
+        disable=None,
+    )

@@ -33,6 +33,7 @@ from tasks.metrics import Interval, bootstrap_ci, per_task_pass_at_k
 from tasks.schema import Task
 
 __all__ = [
+    "ModelSample",
     "ResultsFile",
     "Sample",
     "ScoredSample",
@@ -55,6 +56,11 @@ class Sample:
     solution: str | None = None
     files: Mapping[str, str] | None = None
     fields: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+
+    def matches(self, row: Mapping[str, Any]) -> bool:
+        """`row` is this sample's result: same task id and candidate."""
+        keys = ("task_id", "completion", "solution", "files")
+        return all(row.get(k) == self.fields.get(k) for k in keys)
 
     @classmethod
     def from_row(
@@ -187,20 +193,46 @@ def score_samples(
 # -- results file -----------------------------------------------------------------------------
 
 
-class ResultsFile:
-    """A results JSONL written row by row, fsync'd per batch, that resumes after a crash.
+@dataclass(frozen=True)
+class ModelSample:
+    """The `n`-th sample a model answers for a task, in a run of the evaluation settings
+    `config` (a fingerprint): the identity of a results row of ``codegym eval --model``."""
 
-    On open, rows already there are kept while they match the samples in order (same task id and
-    candidate) and are not infrastructure errors; a torn last line and everything after the first
-    row that will be scored again are dropped. Rows of a different samples file are an error,
-    unless `overwrite`.
+    task_id: str
+    n: int
+    config: str
+
+    def matches(self, row: Mapping[str, Any]) -> bool:
+        return (row.get("task_id"), row.get("sample"), row.get("eval_config")) == (
+            self.task_id,
+            self.n,
+            self.config,
+        )
+
+
+class ResultsFile:
+    """A results JSONL written row by row, fsync'd per batch, that resumes after a crash: the
+    one writer of ``codegym eval``'s results, for a samples file and for a model alike.
+
+    `expected` lists the rows the run will write, in order: the samples of a samples file, or
+    the `ModelSample`s of a model's run. On open, rows already there are kept while they match
+    it in order and are not infrastructure errors, then cut back to a multiple of `unit` (a
+    model's samples of one task are written together, and are scored again together); a torn
+    last line and everything after the first row that will be scored again are dropped. Rows of
+    another run are an error, unless `overwrite`.
     """
 
     def __init__(
-        self, path: str | os.PathLike[str], samples: Sequence[Sample], *, overwrite: bool = False
+        self,
+        path: str | os.PathLike[str],
+        expected: Sequence[Sample] | Sequence[ModelSample],
+        *,
+        overwrite: bool = False,
+        unit: int = 1,
     ) -> None:
         self.path = Path(path)
-        self.rows: list[dict[str, Any]] = [] if overwrite else self._kept_rows(samples)
+        self.rows: list[dict[str, Any]] = [] if overwrite else self._kept_rows(expected)
+        del self.rows[len(self.rows) - len(self.rows) % unit :]
         self.path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_name(f".{self.path.name}.tmp")
         with tmp.open("w", encoding="utf-8") as fh:
@@ -214,10 +246,11 @@ class ResultsFile:
         """How many leading samples already have a row."""
         return len(self.rows)
 
-    def append(self, batch: Iterable[ScoredSample]) -> None:
+    def append(self, batch: Iterable[ScoredSample | Mapping[str, Any]]) -> None:
+        """Write `batch` (scored samples, or rows) and sync it to disk."""
         assert self._fh is not None, "ResultsFile is closed"
-        for scored in batch:
-            row = scored.row()
+        for item in batch:
+            row = item.row() if isinstance(item, ScoredSample) else dict(item)
             self._fh.write(json_line(row))
             self.rows.append(row)
         self._fh.flush()
@@ -234,7 +267,9 @@ class ResultsFile:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _kept_rows(self, samples: Sequence[Sample]) -> list[dict[str, Any]]:
+    def _kept_rows(
+        self, expected: Sequence[Sample] | Sequence[ModelSample]
+    ) -> list[dict[str, Any]]:
         if not self.path.exists():
             return []
         kept: list[dict[str, Any]] = []
@@ -244,21 +279,15 @@ class ResultsFile:
                     row = json.loads(line)
                 except json.JSONDecodeError:
                     break  # torn write at the crash: score it again
-                if len(kept) >= len(samples) or not _same_candidate(row, samples[len(kept)]):
+                if len(kept) >= len(expected) or not expected[len(kept)].matches(row):
                     raise EvaluationError(
-                        f"{self.path}:{number} is a result for other samples; pass --overwrite "
-                        "to replace the file, or choose another --out"
+                        f"{self.path}:{number} is a result of another run (other samples, model "
+                        "or settings); pass --overwrite to replace the file, or choose another --out"
                     )
                 if row.get("status") == Status.INFRA_ERROR.value:
                     break
                 kept.append(row)
         return kept
-
-
-def _same_candidate(row: Mapping[str, Any], sample: Sample) -> bool:
-    return all(
-        row.get(k) == sample.fields.get(k) for k in ("task_id", "completion", "solution", "files")
-    )
 
 
 # -- summary ----------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ A wrong answer gets feedback and another turn until ``max_turns``.
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import gymnasium
@@ -165,3 +166,12 @@ def add_env_factory() -> Callable[..., Callable[[], AddEnv]]:
         return lambda: AddEnv(**kwargs)
 
     return factory
+
+
+@pytest.fixture
+def tiny_model_folder(tmp_path: Path) -> str:
+    """A folder holding `make_model(0)` and `make_tokenizer()`, as a user's model folder."""
+    folder = tmp_path / "tiny"
+    make_model(0).save_pretrained(folder)
+    make_tokenizer().save_pretrained(folder)
+    return str(folder)

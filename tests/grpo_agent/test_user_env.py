@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import make_model, make_tokenizer
 
 import envs
 from grpo_agent import eval_cli, train_cli
@@ -47,16 +46,8 @@ def user_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
         importlib.invalidate_caches()
 
 
-@pytest.fixture
-def tiny_model(tmp_path: Path) -> str:
-    folder = tmp_path / "tiny"
-    make_model(0).save_pretrained(folder)
-    make_tokenizer().save_pretrained(folder)
-    return str(folder)
-
-
 def test_a_users_env_trains_and_evaluates_without_edits(
-    user_env: str, tiny_model: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    user_env: str, tiny_model_folder: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert f"{PACKAGE}.oneshot" not in sys.modules
     config = tmp_path / "user.yaml"
@@ -65,7 +56,7 @@ def test_a_users_env_trains_and_evaluates_without_edits(
             {
                 "name": "user",
                 "output_dir": str(tmp_path / "runs"),
-                "model": tiny_model,
+                "model": tiny_model_folder,
                 "env_id": user_env,
                 "env_kwargs": {"suite": "codegym-functions", "split": "train"},
                 "sandbox": "docker",
@@ -89,7 +80,7 @@ def test_a_users_env_trains_and_evaluates_without_edits(
     parser = argparse.ArgumentParser()
     eval_cli.add_arguments(parser)
     argv = ["--suite", "codegym-functions", "--split", "test", "--limit", "2", "--model",
-            tiny_model, "--env", user_env, "--max-new-tokens", "4", "--out", str(out)]  # fmt: skip
+            tiny_model_folder, "--env", user_env, "--max-new-tokens", "4", "--out", str(out)]  # fmt: skip
     assert eval_cli.run(parser.parse_args(argv)) == 0
     rows = [json.loads(line) for line in out.read_text().splitlines()]
     assert len(rows) == 2
