@@ -11,13 +11,15 @@ import random
 from collections.abc import Sequence
 from typing import Any
 
+from grpo_agent.errors import ConfigError
+
 __all__ = ["TaskSampler"]
 
 
 class TaskSampler:
     def __init__(self, tasks: Sequence[Any], *, seed: int) -> None:
         if not tasks:
-            raise ValueError("no training tasks: pass tasks= or set task_ids in the config")
+            raise ConfigError("no training tasks: pass tasks= or set task_ids in the config")
         self.tasks = list(tasks)
         self.seed = seed
         self.epoch = 0

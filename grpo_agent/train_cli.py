@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import sys
+import traceback
 
 __all__ = ["add_arguments", "add_config_arguments", "run"]
 
@@ -43,7 +44,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from grpo_agent.config import GRPOConfig, field_help, load_config
-    from grpo_agent.errors import GRPOError
+    from grpo_agent.errors import GRPOError, RolloutError
+    from sandbox.errors import SandboxError
 
     if args.list_options:
         helps = field_help()
@@ -64,7 +66,13 @@ def run(args: argparse.Namespace) -> int:
             trainer.close()
     except GRPOError as exc:
         print(f"codegym train: {exc}", file=sys.stderr)
+        if isinstance(exc, RolloutError) and exc.__cause__ is not None:
+            # an environment's own error: its type and where it was raised
+            print("".join(traceback.format_exception(exc.__cause__)).rstrip(), file=sys.stderr)
         return 2
+    except SandboxError as exc:
+        print(f"codegym train: sandbox: {exc}", file=sys.stderr)
+        return 1
     print(
         f"{'stopped' if result.interrupted else 'finished'} at step {result.step}; outputs in {config.run_dir}"
     )

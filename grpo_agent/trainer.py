@@ -97,6 +97,9 @@ class Trainer:
         self._owns_sandbox = sandbox is None
         self.device = _device(config.device)
         seed_everything(config.seed)
+        # The environments (and their sandbox) before the model: a missing engine or an
+        # unknown env_id is said at once, not after the model has loaded.
+        self.env_factory = env_factory or self._default_env_factory()
         if model is None:
             model, tokenizer = load_policy(config, self.device)
         elif tokenizer is None:
@@ -114,7 +117,6 @@ class Trainer:
             (enable or self.model.gradient_checkpointing_enable)()  # type: ignore[operator]
         self.reference = make_reference(self.model, beta=config.beta)
         self.optimizer, self.scheduler = build_optimizer(self.model, config)
-        self.env_factory = env_factory or self._default_env_factory()
         self.sampler = TaskSampler(
             list(tasks or config.task_ids or self._env_tasks()), seed=config.seed
         )
@@ -186,8 +188,10 @@ class Trainer:
         except (UnknownEnvError, gymnasium.error.Error) as exc:
             raise ConfigError(f"env_id={self.config.env_id!r}: {exc}") from exc
         creator = load_env_creator(entry_point) if isinstance(entry_point, str) else entry_point
-        # codegym environments run their code in the run's shared sandbox
+        # codegym environments run their code in the run's shared sandbox (started now)
         takes_sandbox = isinstance(creator, type) and issubclass(creator, CodeEnv)
+        if takes_sandbox and "sandbox" not in kwargs:
+            self.sandbox  # noqa: B018  (builds it: the engine is checked before anything else)
 
         def make_env() -> Any:
             if takes_sandbox and "sandbox" not in kwargs:
@@ -204,7 +208,10 @@ class Trainer:
                 raise ConfigError(
                     f"{self.config.env_id} does not list its tasks; set task_ids in the config"
                 )
-            return [t for t in tasks if getattr(t, "split", "train") == "train"]
+            # `tasks.Task`s of the train split; plain task ids too
+            return [
+                t for t in tasks if isinstance(t, str) or getattr(t, "split", "train") == "train"
+            ]
         finally:
             env.close()
 

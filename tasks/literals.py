@@ -118,7 +118,13 @@ def _evaluate(node: ast.expr, text: str) -> Any:
         items = _evaluate(node.args[0], text) if node.args else ()
         if isinstance(items, (set, frozenset, list, tuple)):
             return _CONTAINERS[node.func.id](items)
-    raise ValueError(f"not a literal: {_short(ast.unparse(node))} in {_short(text)}")
+    hint = ""
+    if isinstance(node, ast.Name) and node.id in _JSON_SPELLINGS:
+        hint = f" (JSON's {node.id}: in Python it is {_JSON_SPELLINGS[node.id]})"
+    raise ValueError(f"not a literal: {_short(ast.unparse(node))} in {_short(text)}{hint}")
+
+
+_JSON_SPELLINGS = {"true": "True", "false": "False", "null": "None"}
 
 
 def _short(text: str, limit: int = 80) -> str:

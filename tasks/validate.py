@@ -18,10 +18,19 @@ from __future__ import annotations
 
 import ast
 import copy
-from collections.abc import Callable, Iterable
+import dataclasses
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
-from sandbox.base import CommandRequest, ExecRequest, ExecResult, Sandbox, Status
+from sandbox.base import (
+    CommandRequest,
+    ExecRequest,
+    ExecResult,
+    FunctionRequest,
+    Sandbox,
+    Status,
+    StdioRequest,
+)
 from tasks.schema import Task
 
 __all__ = [
@@ -103,7 +112,7 @@ def build_checks(task: Task) -> tuple[list[Check], list[Problem]]:
             problems.append(Problem(task.id, "reference", "no reference_files"))
         else:
             reference = dict(task.reference_files)
-            checks.append(Check(task.id, "reference files", True, task.grading_request(reference)))
+            checks.append(Check(task.id, "reference files", True, _detailed(task, reference)))
             if task.public_command:
                 checks.append(
                     Check(task.id, "public command", True, task.feedback_request(reference))
@@ -113,9 +122,7 @@ def build_checks(task: Task) -> tuple[list[Check], list[Problem]]:
     if not task.reference_solution:
         problems.append(Problem(task.id, "reference", "no reference_solution"))
     else:
-        checks.append(
-            Check(task.id, "reference", True, task.grading_request(task.reference_solution))
-        )
+        checks.append(Check(task.id, "reference", True, _detailed(task, task.reference_solution)))
         if task.public_tests:
             request = task.feedback_request(task.reference_solution)
             checks.append(Check(task.id, "reference (public tests)", True, request))
@@ -172,11 +179,25 @@ def _with_body(task: Task, body: str) -> str:
     return f"def {task.entry_point}(*args, **kwargs):\n    {body}\n"
 
 
+def _detailed(task: Task, solution: str | Mapping[str, str]) -> ExecRequest:
+    """The grading request of a reference, with the failing tests' input, expected and got
+    values reported (the reference is trusted: nothing leaks to a candidate)."""
+    request = task.grading_request(solution)
+    if isinstance(request, (FunctionRequest, StdioRequest)):
+        return dataclasses.replace(request, details=True)
+    return request
+
+
 def _first_failure(result: ExecResult) -> str:
     failing = next((t for t in result.tests if not t.passed), None)
     if failing is None:
         return ""
-    return f"first failing test {failing.name or '?'}: {failing.message or failing.status}"
+    detail = f"first failing test {failing.name or '?'}: {failing.message or failing.status}"
+    if failing.input is not None:
+        detail += f"; input {failing.input}"
+    if failing.expected is not None:
+        detail += f", expected {failing.expected}, got {failing.got}"
+    return detail
 
 
 def _tail(text: str, limit: int = 200) -> str:

@@ -93,3 +93,73 @@ def test_a_users_env_trains_and_evaluates_without_edits(
 def test_an_unknown_env_module_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(envs.UnknownEnvError, match="cannot import 'no_such_pkg.envs'"):
         envs.make("no_such_pkg.envs:codegym/Nope-v0")
+
+
+BUGGY_ENV = """
+import gymnasium as gym
+from envs import register_env
+from envs.spaces import OpenText
+
+
+class BuggyEnv(gym.Env):
+    observation_space = OpenText()
+    action_space = OpenText()
+    tasks = ["t-1"]
+
+    def reset(self, *, seed=None, options=None):
+        super().reset(seed=seed)
+        return "write something", {}
+
+    def step(self, action):
+        return {}["no such key"]  # the bug
+
+
+register_env("codegym/Buggy-v0", "PACKAGE.buggy:BuggyEnv")
+"""
+
+
+def _train(config: Path, tmp_path: Path, **fields: object) -> int:
+    values = {"name": "run", "output_dir": str(tmp_path / "runs"), "max_steps": 1,
+              "tasks_per_step": 1, "group_size": 2, "max_new_tokens": 4, "micro_batch_size": 2,
+              "device": "cpu", **fields}  # fmt: skip
+    config.write_text(yaml.safe_dump(values))
+    parser = argparse.ArgumentParser()
+    train_cli.add_arguments(parser)
+    return train_cli.run(parser.parse_args(["--config", str(config)]))
+
+
+def test_an_env_bug_shows_its_type_and_place_in_codegym_train(
+    tiny_model_folder: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    package = tmp_path / "site" / "codegym_buggy_example"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    (package / "buggy.py").write_text(BUGGY_ENV.replace("PACKAGE", package.name))
+    monkeypatch.syspath_prepend(str(tmp_path / "site"))
+    try:
+        env_id = f"{package.name}.buggy:codegym/Buggy-v0"
+        assert _train(tmp_path / "c.yaml", tmp_path, model=tiny_model_folder, env_id=env_id) == 2
+    finally:
+        envs.unregister_env("codegym/Buggy-v0")
+        for name in (f"{package.name}.buggy", package.name):
+            sys.modules.pop(name, None)
+    err = capsys.readouterr().err
+    assert "KeyError: 'no such key'" in err and "buggy.py" in err, err
+
+
+def test_an_unreachable_engine_is_one_line_before_the_model_loads(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = _train(
+        tmp_path / "c.yaml",
+        tmp_path,
+        model=str(tmp_path / "no-model-here"),  # never loaded: the engine is checked first
+        sandbox_options={"hosts": ["tcp://127.0.0.1:9"]},
+    )
+    err = capsys.readouterr().err.strip()
+    assert code == 1
+    assert err.startswith("codegym train: sandbox: no Docker engine answers at tcp://127.0.0.1:9")
+    assert len(err.splitlines()) == 1 and "Traceback" not in err

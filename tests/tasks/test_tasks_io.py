@@ -236,3 +236,31 @@ def test_json_line_keeps_lone_surrogates_readable() -> None:
     line = json_line(odd)
     line.encode("utf-8")  # strict
     assert json.loads(line) == odd
+
+
+def test_json_spellings_in_a_literal_get_a_hint() -> None:
+    with pytest.raises(ValueError, match="JSON's true: in Python it is True"):
+        parse_literal("[1, true]")
+    with pytest.raises(ValueError, match="in Python it is None"):
+        parse_literal("{'a': null}")
+
+
+def test_a_failing_reference_names_the_input_it_failed_on() -> None:
+    import sandbox.base as sb
+    from tasks.validate import build_checks
+
+    task = Task(id="t", suite="s", split="train", kind="function", prompt="p", entry_point="f",
+                public_tests=(CallTest(args=(1,), expected=2),),
+                hidden_tests=(CallTest(args=(2,), expected=3),),
+                reference_solution="def f(x):\n    return x + 1\n")  # fmt: skip
+    checks, problems = build_checks(task)
+    assert not problems
+    by_name = {c.name: c for c in checks}
+    reference = by_name["reference"]
+    assert reference.request.details  # type: ignore[union-attr]
+    assert not by_name["body `pass`"].request.details  # type: ignore[union-attr]  # kept hidden
+    failing = sb.TestOutcome(False, sb.Status.FAILED, name="test 1", input="f(2)", expected="3",
+                             got="4", message="wrong answer")  # fmt: skip
+    result = sb.ExecResult(status=sb.Status.FAILED, tests=(failing,), tests_total=1)
+    problem = reference.problem(result)
+    assert "input f(2)" in problem and "expected 3, got 4" in problem
