@@ -35,6 +35,7 @@ from envs.errors import (
 from envs.rewards import NO_GRADE, Grade, RewardComponents, RewardConfig, step_reward
 from envs.spaces import OpenText
 from sandbox.base import ExecRequest, ExecResult, Sandbox
+from sandbox.registry import SandboxHandle
 from tasks.schema import SPLITS, Task
 
 __all__ = ["CodeEnv", "Outcome", "StepMetrics", "StepPlan", "Transition"]
@@ -144,8 +145,7 @@ class CodeEnv(gym.Env[str, str], abc.ABC):
         self.action_space = OpenText()
         self.tasks: tuple[Task, ...] = _load_tasks(suite, split, self.task_kinds, type(self))
         self._task_index = {task.id: task for task in self.tasks}
-        self._sandbox = sandbox
-        self._owns_sandbox = sandbox is None
+        self._sandbox = SandboxHandle(sandbox)
         self._closed = False
         self.metrics = StepMetrics()
         self.task: Task | None = None
@@ -177,11 +177,7 @@ class CodeEnv(gym.Env[str, str], abc.ABC):
         inspect it (or to pass to `BatchedEnv`, which brings its own) starts no containers."""
         if self._closed:
             raise EnvClosedError(f"{type(self).__name__} was closed; make a new one")
-        if self._sandbox is None:
-            from sandbox import make_sandbox
-
-            self._sandbox = make_sandbox("docker")
-        return self._sandbox
+        return self._sandbox.get()
 
     @property
     def last_turn(self) -> bool:
@@ -278,9 +274,7 @@ class CodeEnv(gym.Env[str, str], abc.ABC):
         if self._closed:
             return
         self._closed = True
-        if self._owns_sandbox and self._sandbox is not None:
-            self._sandbox.close()
-        self._sandbox = None
+        self._sandbox.close()
         super().close()
 
     # -- helpers --------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ import gymnasium as gym
 from envs.base import CodeEnv, StepPlan, Transition
 from envs.errors import SandboxInfraError
 from sandbox.base import ExecRequest, Sandbox
+from sandbox.registry import SandboxHandle
 
 __all__ = ["BatchedEnv", "SteppedBatch", "step_many"]
 
@@ -38,7 +39,9 @@ class SteppedBatch:
     requests: int
 
 
-def step_many(envs: Sequence[Any], actions: Sequence[str | None]) -> SteppedBatch:
+def step_many(
+    envs: Sequence[Any], actions: Sequence[str | None], *, sandbox: Sandbox | None = None
+) -> SteppedBatch:
     """Step environment i (a Gymnasium environment, wrapped or not) with ``actions[i]``
     (``None``: skip it), every sandbox request of the step in one `Sandbox.run_many` call per
     sandbox; the one way codegym steps many envs at once
@@ -47,6 +50,7 @@ def step_many(envs: Sequence[Any], actions: Sequence[str | None]) -> SteppedBatc
     codegym environments (`CodeEnv`, wrapped or not) plan their steps, their requests run
     together, and each applies its results; any other Gymnasium environment is stepped on its
     own. An environment's exception is its slot's outcome; the others are still stepped.
+    `sandbox` runs every request instead of each environment's own.
     """
     if len(actions) != len(envs):
         raise ValueError(f"got {len(actions)} actions for {len(envs)} environments")
@@ -67,14 +71,14 @@ def step_many(envs: Sequence[Any], actions: Sequence[str | None]) -> SteppedBatc
     # one run_many per sandbox (environments usually share one)
     by_sandbox: dict[int, list[int]] = {}
     for index, (env, _) in plans.items():
-        by_sandbox.setdefault(id(env.sandbox), []).append(index)
+        by_sandbox.setdefault(id(sandbox if sandbox is not None else env.sandbox), []).append(index)
     sandbox_s, total = 0.0, 0
     for indices in by_sandbox.values():
-        sandbox = plans[indices[0]][0].sandbox
+        runner = sandbox if sandbox is not None else plans[indices[0]][0].sandbox
         requests: list[ExecRequest] = [r for i in indices for r in plans[i][1].requests]
         total += len(requests)
         started = time.perf_counter()
-        results = sandbox.run_many(requests) if requests else []
+        results = runner.run_many(requests) if requests else []
         sandbox_s += time.perf_counter() - started
         if len(results) != len(requests):
             raise SandboxInfraError(
@@ -101,7 +105,12 @@ class BatchedEnv:
             closed by the batch. Size its worker pool to the batch for full concurrency.
     """
 
-    def __init__(self, envs: Sequence[gym.Env[Any, Any]], *, sandbox: Sandbox | None = None):
+    def __init__(
+        self,
+        envs: Sequence[gym.Env[Any, Any]],
+        *,
+        sandbox: Sandbox | SandboxHandle | None = None,
+    ):
         if not envs:
             raise ValueError("BatchedEnv needs at least one environment")
         unwrapped = [getattr(env, "unwrapped", env) for env in envs]
@@ -112,12 +121,8 @@ class BatchedEnv:
                     "environments (subclasses of envs.base.CodeEnv)"
                 )
         self.envs: list[CodeEnv] = unwrapped  # type: ignore[assignment]
-        self._owns_sandbox = sandbox is None
-        if sandbox is None:
-            from sandbox import make_sandbox
-
-            sandbox = make_sandbox("docker")
-        self.sandbox = sandbox
+        self._handle = sandbox if isinstance(sandbox, SandboxHandle) else SandboxHandle(sandbox)
+        self.sandbox = self._handle.get()
         self.metrics: dict[str, float] = {}
         self._closed = False
 
@@ -127,14 +132,10 @@ class BatchedEnv:
     ) -> BatchedEnv:
         """`num_envs` copies of a registered environment sharing the batch's sandbox."""
         from envs.registration import make
-        from sandbox import make_sandbox
 
-        owned = sandbox is None
-        shared = make_sandbox("docker") if sandbox is None else sandbox
-        envs = [make(env_id, sandbox=shared, **kwargs) for _ in range(num_envs)]
-        batch = cls(envs, sandbox=shared)
-        batch._owns_sandbox = owned
-        return batch
+        handle = SandboxHandle(sandbox)  # made here if not given, and then the batch's
+        envs = [make(env_id, sandbox=handle.get(), **kwargs) for _ in range(num_envs)]
+        return cls(envs, sandbox=handle)
 
     def __len__(self) -> int:
         return len(self.envs)
@@ -171,7 +172,7 @@ class BatchedEnv:
         """
         if len(actions) != len(self.envs):
             raise ValueError(f"got {len(actions)} actions for {len(self.envs)} environments")
-        batch = step_many(self.envs, actions)
+        batch = step_many(self.envs, actions, sandbox=self.sandbox)
         transitions: list[Transition | None] = []
         failed: list[int] = []
         for index, outcome in enumerate(batch.outcomes):
@@ -202,8 +203,7 @@ class BatchedEnv:
         self._closed = True
         for env in self.envs:
             env.close()
-        if self._owns_sandbox:
-            self.sandbox.close()
+        self._handle.close()
 
     def __enter__(self) -> BatchedEnv:
         return self

@@ -44,6 +44,7 @@ from grpo_agent.optim import build_optimizer
 from grpo_agent.rollout import INFRA_ERROR, EnvFactory, RolloutEngine, RolloutSettings
 from grpo_agent.sampler import TaskSampler
 from grpo_agent.trajectory import Batch, Trajectory, collate
+from sandbox.registry import SandboxHandle
 
 __all__ = ["EvalHook", "TrainResult", "Trainer", "seed_everything"]
 
@@ -93,8 +94,7 @@ class Trainer:
         self.config = config
         # The default environments share one sandbox: `sandbox` if given (it stays the
         # caller's), else one built from the config on first use and closed by `close`.
-        self._sandbox: Any = sandbox
-        self._owns_sandbox = sandbox is None
+        self._sandbox = SandboxHandle(sandbox, config.sandbox, **config.sandbox_options)
         self.device = _device(config.device)
         seed_everything(config.seed)
         # The environments (and their sandbox) before the model: a missing engine or an
@@ -164,11 +164,7 @@ class Trainer:
     def sandbox(self) -> Any:
         """The sandbox the default environments and the periodic evaluation share: the one
         given, else one built from the config on first use (and closed by `close`)."""
-        if self._sandbox is None:
-            from sandbox import make_sandbox
-
-            self._sandbox = make_sandbox(self.config.sandbox, **self.config.sandbox_options)
-        return self._sandbox
+        return self._sandbox.get()
 
     def _default_env_factory(self) -> Callable[[], Any]:
         """Environments from the config, all sharing one sandbox pool that the trainer owns
@@ -345,9 +341,7 @@ class Trainer:
     def close(self) -> None:
         self.rollout.close()
         self.generator.close()
-        if self._sandbox is not None and self._owns_sandbox:
-            self._sandbox.close()
-            self._sandbox = None
+        self._sandbox.close()
 
     # -- rollout ------------------------------------------------------------------------------
 

@@ -20,9 +20,15 @@ from sandbox.base import (
     StdioRequest,
     TestOutcome,
 )
-from sandbox.registry import available_backends, make_sandbox, register_backend
+from sandbox.registry import (
+    SandboxHandle,
+    available_backends,
+    make_sandbox,
+    register_backend,
+)
 
 __all__ = [
+    "SandboxHandle",
     "CallTest",
     "CommandRequest",
     "ExecRequest",

@@ -40,3 +40,34 @@ def make_sandbox(name: str = "docker", **options: Any) -> Sandbox:
     cls = getattr(importlib.import_module(module_name), attr)
     sandbox: Sandbox = cls(**options)
     return sandbox
+
+
+class SandboxHandle:
+    """A sandbox that is either the caller's or made here: the one way an environment, a batch
+    of environments and the trainer hold theirs.
+
+    Given one (`sandbox`), `get` returns it and `close` leaves it open: it stays the caller's.
+    Given none, `get` makes ``make_sandbox(backend, **options)`` on first use (so that making
+    an object to inspect it starts no containers) and `close` closes it.
+    """
+
+    def __init__(self, sandbox: Sandbox | None = None, backend: str = "docker", **options: Any):
+        self._sandbox = sandbox
+        self.owned = sandbox is None
+        self._backend, self._options = backend, options
+
+    def get(self) -> Sandbox:
+        if self._sandbox is None:
+            self._sandbox = make_sandbox(self._backend, **self._options)
+        return self._sandbox
+
+    @property
+    def made(self) -> bool:
+        """A sandbox exists: given, or made by `get`."""
+        return self._sandbox is not None
+
+    def close(self) -> None:
+        """Close the sandbox if it was made here. Safe to call more than once."""
+        if self.owned and self._sandbox is not None:
+            self._sandbox.close()
+            self._sandbox = None

@@ -211,7 +211,7 @@ def test_close_is_idempotent_and_leaves_an_injected_sandbox_open(scripted: Scrip
 
 def test_an_owned_sandbox_is_built_on_first_use_and_closed() -> None:
     env = FunctionEnv([ADD])  # no sandbox given: the env would own a Docker one...
-    assert env._sandbox is None  # ...but builds it only when a step needs it
+    assert not env._sandbox.made  # ...but builds it only when a step needs it
     env.close()
     env.close()
 
