@@ -24,6 +24,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from grpo_agent.config import GRPOConfig
 from tasks.eval_cli import progress_bar
 from tasks.evaluate import ResultsFile
 
@@ -57,7 +58,7 @@ def _say(message: str) -> None:
     print(f"[demo] {message}", file=sys.stderr, flush=True)
 
 
-def run_demo(config: Any, *, command: str) -> Path:
+def run_demo(config: GRPOConfig, *, command: str) -> Path:
     from grpo_agent.evaluation import ConfigEvalHook, eval_settings, eval_tasks, evaluate_policy
     from grpo_agent.report import SplitEval, compare, gain_line, write_report
     from grpo_agent.trainer import Trainer

@@ -20,6 +20,7 @@ from typing import Any
 from torch import nn
 
 from envs.errors import UnknownEnvError
+from grpo_agent.config import GRPOConfig
 from grpo_agent.generation.base import Generator, SamplingParams
 from grpo_agent.generation.hf import TransformersGenerator
 from grpo_agent.models import pad_token_id, stop_token_ids
@@ -188,7 +189,7 @@ def _row(trajectory: Trajectory, sample: int, split: str) -> dict[str, Any]:
     }
 
 
-def eval_settings(config: Any) -> EvalSettings:
+def eval_settings(config: GRPOConfig) -> EvalSettings:
     """The evaluation settings a `GRPOConfig` asks for."""
     return EvalSettings(
         n_samples=config.eval_n_samples,
@@ -201,7 +202,7 @@ def eval_settings(config: Any) -> EvalSettings:
     )
 
 
-def eval_tasks(config: Any) -> dict[str, list[Task]]:
+def eval_tasks(config: GRPOConfig) -> dict[str, list[Task]]:
     """The held-out tasks a `GRPOConfig` names, per split (`eval_suite`, `eval_splits`,
     `eval_limit` per split), in the order of `eval_splits`."""
     from tasks.registry import load_tasks
@@ -221,7 +222,7 @@ class ConfigEvalHook:
     """The trainer's periodic held-out eval, built from the config: pass@1 with its interval,
     per split (metrics ``<split>/pass@1``, ``<split>/pass@1_low``, ``<split>/pass@1_high``)."""
 
-    def __init__(self, config: Any, sandbox: Sandbox) -> None:
+    def __init__(self, config: GRPOConfig, sandbox: Sandbox) -> None:
         self.tasks = eval_tasks(config)
         self.settings = eval_settings(config)
         self.sandbox = sandbox

@@ -44,7 +44,9 @@ from grpo_agent.optim import build_optimizer
 from grpo_agent.rollout import INFRA_ERROR, EnvFactory, RolloutEngine, RolloutSettings
 from grpo_agent.sampler import TaskSampler
 from grpo_agent.trajectory import Batch, Trajectory, collate
+from sandbox.base import Sandbox
 from sandbox.registry import SandboxHandle
+from tasks.schema import Task
 
 __all__ = ["EvalHook", "TrainResult", "Trainer", "seed_everything"]
 
@@ -86,10 +88,10 @@ class Trainer:
         model: nn.Module | None = None,
         tokenizer: Any = None,
         env_factory: EnvFactory | Callable[[], Any] | None = None,
-        tasks: Sequence[Any] | None = None,
+        tasks: Sequence[Task | str] | None = None,
         generator: Generator | None = None,
         eval_hook: EvalHook | None = None,
-        sandbox: Any = None,
+        sandbox: Sandbox | None = None,
     ) -> None:
         self.config = config
         # The default environments share one sandbox: `sandbox` if given (it stays the
@@ -161,7 +163,7 @@ class Trainer:
     # -- defaults for what was not injected -------------------------------------------------
 
     @property
-    def sandbox(self) -> Any:
+    def sandbox(self) -> Sandbox:
         """The sandbox the default environments and the periodic evaluation share: the one
         given, else one built from the config on first use (and closed by `close`)."""
         return self._sandbox.get()
@@ -196,7 +198,7 @@ class Trainer:
 
         return make_env
 
-    def _env_tasks(self) -> list[Any]:
+    def _env_tasks(self) -> list[Task | str]:
         env = self.env_factory()
         try:
             tasks = getattr(getattr(env, "unwrapped", env), "tasks", None)
