@@ -22,9 +22,11 @@ from envs.errors import (
 from envs.registration import (
     ENVIRONMENTS,
     _register_builtins,
+    env_for_kind,
     make,
     register_env,
     registered_envs,
+    resolve_env_id,
     unregister_env,
 )
 from envs.rewards import Grade, RewardComponents, RewardConfig
@@ -35,6 +37,8 @@ _register_builtins()
 
 __all__ = [
     "ENVIRONMENTS",
+    "env_for_kind",
+    "resolve_env_id",
     "BatchedEnv",
     "CodeEnv",
     "EnvClosedError",

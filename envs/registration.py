@@ -22,6 +22,7 @@ __all__ = [
     "make",
     "register_env",
     "registered_envs",
+    "env_for_kind",
     "resolve_env_id",
     "unregister_env",
 ]
@@ -61,6 +62,23 @@ def unregister_env(env_id: str) -> None:
     ENVIRONMENTS.pop(env_id, None)
     if env_id in gym.registry:
         del gym.registry[env_id]
+
+
+def env_for_kind(kind: str) -> str | None:
+    """The environment that runs tasks of `kind` by default: the first registered one whose
+    class claims it (`CodeEnv.task_kinds`), the built-ins first; None if none does. Registering
+    an environment that claims a new kind is all it takes for ``codegym eval --model`` to send
+    such tasks to it."""
+    from gymnasium.envs.registration import load_env_creator
+
+    for env_id, entry_point in ENVIRONMENTS.items():
+        try:
+            cls = load_env_creator(entry_point)
+        except (ImportError, AttributeError):
+            continue  # a registration whose module is gone claims nothing
+        if kind in getattr(cls, "task_kinds", ()):
+            return env_id
+    return None
 
 
 def registered_envs() -> list[str]:

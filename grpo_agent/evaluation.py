@@ -29,13 +29,7 @@ from grpo_agent.trajectory import Trajectory
 from sandbox.base import Sandbox
 from tasks.schema import Task
 
-__all__ = ["EvalSettings", "ENV_FOR_KIND", "evaluate_policy", "evaluation_order"]
-
-ENV_FOR_KIND: Mapping[str, str] = {
-    "function": "codegym/Function-v0",
-    "stdio": "codegym/Stdio-v0",
-    "repo": "codegym/Repo-v0",
-}
+__all__ = ["EvalSettings", "evaluate_policy", "evaluation_order"]
 
 
 @dataclass(frozen=True)
@@ -85,7 +79,8 @@ def evaluate_policy(
     as soon as they are scored (for progress and incremental writes). `generator` replaces
     the default transformers backend (a vLLM engine, or a scripted one in tests). `env_id`
     (``"codegym/Name-vN"`` or ``"module:Id"``) runs every task in that environment; by default
-    each task goes to the environment of its kind (`ENV_FOR_KIND`), and a kind none claims is
+    each task goes to the environment registered for its kind (`envs.env_for_kind`), and a kind
+    none claims is
     an error.
     """
     import envs  # registers the environments
@@ -159,14 +154,17 @@ def _by_env(tasks: Sequence[Task], env_id: str | None) -> dict[str, list[Task]]:
     """The tasks each environment runs: all in `env_id` if given, else by kind."""
     if env_id is not None:
         return {env_id: list(tasks)}
+    from envs.registration import env_for_kind
+
     groups: dict[str, list[Task]] = {}
     for task in tasks:
-        if task.kind not in ENV_FOR_KIND:
+        env = env_for_kind(task.kind)
+        if env is None:
             raise UnknownEnvError(
                 f"task {task.id}: no environment claims kind {task.kind!r}; name one with "
                 "--env (codegym eval) or env_id"
             )
-        groups.setdefault(ENV_FOR_KIND[task.kind], []).append(task)
+        groups.setdefault(env, []).append(task)
     return groups
 
 

@@ -75,3 +75,20 @@ def test_builtin_ids_default_to_their_suite(env_id: str, suite: str) -> None:
     assert info["task_id"].startswith(suite + "/") and obs
     assert all(t.split == "train" for t in env.unwrapped.tasks)  # type: ignore[attr-defined]
     env.close()
+
+
+def test_each_kind_goes_to_the_first_environment_registered_for_it() -> None:
+    assert envs.env_for_kind("function") == "codegym/Function-v0"
+    assert envs.env_for_kind("stdio") == "codegym/Stdio-v0"
+    assert envs.env_for_kind("repo") == "codegym/Repo-v0"
+    assert envs.env_for_kind("regex") is None
+    envs.register_env("codegym/Regex-v0", f"{__name__}:RegexEnv")
+    try:
+        assert envs.env_for_kind("regex") == "codegym/Regex-v0"  # a new kind: one registration
+        assert envs.env_for_kind("function") == "codegym/Function-v0"  # the built-in stays first
+    finally:
+        envs.unregister_env("codegym/Regex-v0")
+
+
+class RegexEnv(NoInfo):
+    task_kinds = ("regex", "function")
