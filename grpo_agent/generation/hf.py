@@ -7,8 +7,12 @@ on CPU, ``generate``'s per-step machinery (logits processors, stopping criteria,
 over the full vocabulary, kept full-vocabulary logits when log-probs are asked for) cost more than
 the model itself.
 
-The backend samples from the very module being trained, so `update_weights` has nothing to copy.
-It switches the model to eval mode for the duration of a call and restores the previous mode.
+By default the backend samples from the very module being trained, so `update_weights` has
+nothing to copy; it switches the model to eval mode for the duration of a call and restores the
+previous mode. Given a `compute_dtype` narrower than the model's weights (bf16 over fp32 master
+weights on CPU, see `grpo_agent.precision`), it samples from a copy whose parameters are that
+dtype instead: half the bytes to read per decode step and native bf16 matmuls.
+`update_weights` then copies the trained values into it (~0.1 s for 135M parameters).
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ import torch
 from torch import nn
 
 from grpo_agent.generation.base import Completion, SamplingParams
+from grpo_agent.precision import cast_copy, copy_parameters
 
 __all__ = ["TransformersGenerator", "sample_next"]
 
@@ -94,16 +99,30 @@ class TransformersGenerator:
         pad_token_id: used for left padding and for the inputs of finished rows; may equal the
             EOS id (positions decide, not ids).
         batch_size: most prompts per decode loop (0: all at once). Bounds the KV cache.
+        compute_dtype: sample from a copy of `model` with parameters of this dtype, refreshed by
+            `update_weights`; None (or the weights' own dtype) samples from `model` itself.
     """
 
-    def __init__(self, model: nn.Module, *, pad_token_id: int, batch_size: int = 0) -> None:
-        self.model = model
+    def __init__(
+        self,
+        model: nn.Module,
+        *,
+        pad_token_id: int,
+        batch_size: int = 0,
+        compute_dtype: torch.dtype | None = None,
+    ) -> None:
         self.pad_token_id = pad_token_id
         self.batch_size = batch_size
+        weights = next(model.parameters()).dtype
+        self._copy_dtype = compute_dtype if compute_dtype not in (None, weights) else None
+        self.model = model if self._copy_dtype is None else cast_copy(model, self._copy_dtype)
         self._cache_kwarg, self._forward_kwargs = _forward_kwargs(model)
 
     def update_weights(self, model: nn.Module) -> None:
-        self.model = model  # same parameters: nothing to copy
+        if self._copy_dtype is None:
+            self.model = model  # same parameters: nothing to copy
+        else:
+            copy_parameters(model, self.model)
         self._cache_kwarg, self._forward_kwargs = _forward_kwargs(model)
 
     def close(self) -> None:
