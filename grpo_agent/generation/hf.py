@@ -280,12 +280,14 @@ def _preallocated_layer_class() -> type:
 
     class PreallocatedLayer(DynamicLayer):  # type: ignore[misc]
         capacity: int
+        length: int
 
         def lazy_initialization(self, key_states: torch.Tensor, value_states: torch.Tensor) -> None:
             batch, heads, _, dim = key_states.shape
             self.device = key_states.device
             self._keys = key_states.new_empty(batch, heads, self.capacity, dim)
             self._values = value_states.new_empty(batch, heads, self.capacity, dim)
+            self.length = 0
             self.keys, self.values = self._keys[:, :, :0], self._values[:, :, :0]
             self.is_initialized = True
 
@@ -294,10 +296,10 @@ def _preallocated_layer_class() -> type:
         ) -> tuple[torch.Tensor, torch.Tensor]:
             if not self.is_initialized:
                 self.lazy_initialization(key_states, value_states)
-            begin = self.keys.shape[-2]
-            end = begin + key_states.shape[-2]
+            begin, end = self.length, self.length + key_states.shape[-2]
             if end > self.capacity:
                 raise RuntimeError(f"KV cache of {self.capacity} positions cannot take {end}")
+            self.length = end
             self._keys[:, :, begin:end] = key_states
             self._values[:, :, begin:end] = value_states
             self.keys, self.values = self._keys[:, :, :end], self._values[:, :, :end]
