@@ -13,7 +13,9 @@ rounds so that a busy spell of a shared machine hits all of them; medians are re
 - ``trl``: TRL's GRPOTrainer (`pip install 'codegym[bench]'`), fp32, no gradient checkpointing;
 - ``fp32``: codegym with ``compute_dtype: float32``, the reference implementation;
 - ``codegym``: codegym with its defaults (``compute_dtype: auto``: bf16 matmuls on a CPU with
-  AVX-512 BF16 or AMX).
+  AVX-512 BF16 or AMX);
+- ``before`` (with ``--before DIR``): the fp32 side run from another checkout of codegym, e.g. an
+  earlier commit (``git worktree add DIR <commit>``), so that a change is measured in one run.
 
 All sides train the same weights on the same prompts with a plain reward function (no sandbox),
 and every completion runs to the full L tokens (TRL's ``min_new_tokens``, no stop ids in
@@ -24,6 +26,7 @@ random-init Qwen2 with its 49k vocabulary (``--model tiny``), where per-call ove
     python benchmarks/learner_vs_trl.py                      # the demo's batch: 2 x 6 x 160
     python benchmarks/learner_vs_trl.py --prompts 1 --completions 8 --max-new-tokens 64
     python benchmarks/learner_vs_trl.py --sides fp32,codegym --rounds 3
+    python benchmarks/learner_vs_trl.py --before /tmp/old --sides before,fp32,codegym
 """
 
 from __future__ import annotations
@@ -50,7 +53,7 @@ PROMPTS = (
     "Write a Python function `parse_duration(text: str) -> int` that turns strings such as "
     "'1h 30m', '45s' or '2h5m10s' into a number of seconds, raising ValueError on bad input.",
 )
-SIDES = ("trl", "fp32", "codegym")
+SIDES = ("trl", "before", "fp32", "codegym")
 
 
 def reward(text: str) -> float:
@@ -198,12 +201,14 @@ def run_codegym(args: argparse.Namespace, model_dir: Path, out_dir: Path) -> dic
     from grpo_agent.config import GRPOConfig
     from grpo_agent.trainer import Trainer
 
+    # an earlier checkout (side "before") may predate compute_dtype: its fp32 path is its only one
+    dtype: dict[str, Any] = {"compute_dtype": "float32" if args.side == "fp32" else "auto"}
     config = GRPOConfig(
+        **(dtype if "compute_dtype" in GRPOConfig.__dataclass_fields__ else {}),
         name="bench",
         output_dir=str(out_dir),
         model=str(model_dir),
         device="cpu",
-        compute_dtype="float32" if args.side == "fp32" else "auto",
         tasks_per_step=args.prompts,
         group_size=args.completions,
         max_new_tokens=args.max_new_tokens,
@@ -262,6 +267,9 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--rounds", type=int, default=2, help="turns each side takes")
     parser.add_argument("--sides", default=",".join(SIDES), help=f"comma-separated, of {SIDES}")
+    parser.add_argument(
+        "--before", help="a codegym checkout to run as side 'before' (its fp32 path)"
+    )
     parser.add_argument("--side", choices=SIDES, help=argparse.SUPPRESS)
     parser.add_argument("--model-dir", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -271,20 +279,29 @@ def main() -> None:
     sides = [s for s in args.sides.split(",") if s]
     if unknown := set(sides) - set(SIDES):
         parser.error(f"unknown sides {sorted(unknown)}; choose from {SIDES}")
+    if "before" in sides and not args.before:
+        sides.remove("before")
     runs: dict[str, list[dict[str, float]]] = {s: [] for s in sides}
     env = {**os.environ, "TQDM_DISABLE": "1", "TOKENIZERS_PARALLELISM": "false"}
     with tempfile.TemporaryDirectory() as tmp:
         build_model(args.model, Path(tmp))
         for _ in range(args.rounds):
             for side in sides:
-                cmd = [sys.executable, __file__, "--side", side, "--model-dir", tmp]
+                # "before" runs this script's child from the other checkout, as its fp32 side
+                script = Path(__file__)
+                if side == "before":
+                    script = Path(args.before) / "benchmarks" / script.name
+                    if not script.is_file():
+                        sys.exit(f"--before {args.before}: copy {Path(__file__).name} there first")
+                cmd = [sys.executable, str(script), "--side", "fp32" if side == "before" else side,
+                       "--model-dir", tmp]  # fmt: skip
                 for name in ("model", "prompts", "completions", "max_new_tokens", "beta",
                              "micro_batch_size", "steps", "threads"):  # fmt: skip
                     cmd += [f"--{name.replace('_', '-')}", str(getattr(args, name))]
                 proc = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
                 if proc.returncode != 0:
                     sys.exit(f"{side} failed:\n{proc.stderr[-3000:]}")
-                run = json.loads(proc.stdout.strip().splitlines()[-1])
+                run = {**json.loads(proc.stdout.strip().splitlines()[-1]), "side": side}
                 runs[side].append(run)
                 print(f"  {side}: {run}", file=sys.stderr)
     limits = ceilings(args.threads)
@@ -316,11 +333,16 @@ def report(
             t = median(side, "s_per_step") / median("trl", "s_per_step")
             m = median(side, "peak_rss_mb") / median("trl", "peak_rss_mb")
             print(f"{side}/trl: time {t:.2f}x (target <= 0.5x), peak RSS {m:.2f}x (target <= 1x)")
-    if {"fp32", "codegym"} <= set(sides):
-        gen = median("codegym", "gen_tok_s") / median("fp32", "gen_tok_s")
-        upd = median("fp32", "update_s") / median("codegym", "update_s")
-        step = median("fp32", "s_per_step") / median("codegym", "s_per_step")
-        print(f"codegym over fp32: generation {gen:.2f}x, update {upd:.2f}x, step {step:.2f}x")
+    for base in ("before", "fp32"):
+        for side in ("fp32", "codegym"):
+            if side == base or not {base, side} <= set(sides):
+                continue
+            gen = median(side, "gen_tok_s") / median(base, "gen_tok_s")
+            upd = median(base, "update_s") / median(side, "update_s")
+            step = median(base, "s_per_step") / median(side, "s_per_step")
+            mem = median(side, "peak_rss_mb") / median(base, "peak_rss_mb")
+            print(f"{side} over {base}: generation {gen:.2f}x, update {upd:.2f}x, "
+                  f"step {step:.2f}x faster; peak RSS {mem:.2f}x")  # fmt: skip
 
 
 if __name__ == "__main__":
