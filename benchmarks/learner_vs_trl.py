@@ -235,7 +235,8 @@ def run_codegym(args: argparse.Namespace, model_dir: Path, out_dir: Path) -> dic
         "update_tok_s": "perf/train_tokens_per_s",
         "ratio_max_dev": "loss/ratio_max_dev",
     }
-    return {name: [m[key] for m in result.history] for name, key in keys.items()}
+    history = result.history
+    return {name: [m[key] for m in history] for name, key in keys.items() if key in history[0]}
 
 
 def child(args: argparse.Namespace) -> None:
