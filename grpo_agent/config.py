@@ -25,6 +25,7 @@ import yaml
 from grpo_agent.advantages import SCALES
 from grpo_agent.errors import ConfigError
 from grpo_agent.loss import AGGREGATIONS
+from grpo_agent.precision import COMPUTE_DTYPES
 from tasks.schema import SPLITS
 
 __all__ = ["GRPOConfig", "field_help", "load_config", "parse_overrides"]
@@ -83,6 +84,8 @@ class GRPOConfig:
     """Config attributes changed before a random init, e.g. {num_hidden_layers: 2, hidden_size: 128}."""
     dtype: str = "auto"
     """Weights' dtype: auto = bfloat16 on a CUDA device that supports it, else float32."""
+    compute_dtype: str = "auto"
+    """Matmul dtype over the weights: bfloat16 runs the update under autocast (fp32 master weights, optimizer, log-softmax and loss) and keeps bf16 copies for sampling and the reference; float32 is the reference path. auto: bfloat16 on a CPU with AVX-512 BF16 or AMX and fp32 weights, else the weights' dtype."""
     gradient_checkpointing: bool | None = None
     """Recompute activations in the backward pass: less memory, ~30% more compute. None: on for GPU."""
     device: str = "auto"
@@ -203,6 +206,7 @@ class GRPOConfig:
             "lr_schedule": LR_SCHEDULES,
             "generation_backend": BACKENDS,
             "dtype": DTYPES,
+            "compute_dtype": COMPUTE_DTYPES,
         }
         for name, allowed in choices.items():
             if getattr(self, name) not in allowed:

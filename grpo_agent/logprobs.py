@@ -25,6 +25,8 @@ from typing import Any
 import torch
 from torch import nn
 
+from grpo_agent.precision import autocast
+
 __all__ = ["TokenLogProbs", "disable_dropout", "selected_logprobs", "token_logprobs"]
 
 _CHUNK_ELEMENTS = 1 << 22
@@ -160,6 +162,7 @@ def token_logprobs(
     temperature: float = 1.0,
     start: int = 1,
     with_entropy: bool = False,
+    compute_dtype: torch.dtype | None = None,
 ) -> TokenLogProbs:
     """Log-probs of the tokens of right-padded sequences under `model`.
 
@@ -170,14 +173,18 @@ def token_logprobs(
             batch). Logits are only computed from column ``start - 1`` on: with a 49k vocabulary
             the prompt's logits would otherwise dominate the memory of the forward pass.
         with_entropy: also return the entropy of each position's distribution (for logging).
+        compute_dtype: run the model's matmuls in this dtype under autocast when its weights are
+            wider (bf16 over fp32 master weights, `grpo_agent.precision`); the log-softmax and
+            the log-probs stay fp32 either way. None: the weights' dtype.
     """
     batch, width = input_ids.shape
     start = max(1, min(start, width - 1)) if width > 1 else 1
     keep = width - start + 1  # logits of columns start-1 .. T-1; the last one predicts nothing
     kwargs = {"logits_to_keep": keep} if _accepts_logits_to_keep(model) else {}
-    logits = model(
-        input_ids=input_ids, attention_mask=attention_mask, use_cache=False, **kwargs
-    ).logits[:, -keep:]  # (B, T - start + 1, V): column c scores input_ids[:, start + c]
+    with autocast(model, compute_dtype or next(model.parameters()).dtype):
+        logits = model(
+            input_ids=input_ids, attention_mask=attention_mask, use_cache=False, **kwargs
+        ).logits[:, -keep:]  # (B, T - start + 1, V): column c scores input_ids[:, start + c]
     picked, entropy_cols = selected_logprobs(
         logits,
         input_ids[:, start:],  # (B, T - start)

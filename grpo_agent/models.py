@@ -8,7 +8,6 @@ are drawn fresh (tests and benchmarks).
 
 from __future__ import annotations
 
-import copy
 import importlib.util
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +18,7 @@ from torch import nn
 
 from grpo_agent.config import GRPOConfig
 from grpo_agent.errors import ModelLoadError
+from grpo_agent.precision import cast_copy
 
 __all__ = [
     "ModelSpec",
@@ -180,15 +180,19 @@ def _wrap_lora(model: nn.Module, config: GRPOConfig) -> nn.Module:
     return get_peft_model(model, lora)
 
 
-def make_reference(model: nn.Module, *, beta: float) -> nn.Module | None:
+def make_reference(
+    model: nn.Module, *, beta: float, dtype: torch.dtype | None = None
+) -> nn.Module | None:
     """The frozen reference policy, or None when no separate copy is needed.
 
     None when ``beta == 0`` (no KL term) and under LoRA, where the reference is the same module
     with its adapters disabled (`reference_context`), so no second copy sits in memory.
+    `dtype` (the compute dtype, e.g. bf16 over fp32 weights) is the copy's parameter dtype: the
+    reference is never trained, so it needs no fp32 master copy, and half the bytes is half the
+    memory and a bf16 forward without autocast's casts.
     """
     if beta == 0 or hasattr(model, "disable_adapter"):
         return None
-    reference = copy.deepcopy(model)
+    reference = cast_copy(model, dtype or next(model.parameters()).dtype)
     reference.eval()
-    reference.requires_grad_(False)
     return reference

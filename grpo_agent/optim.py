@@ -38,13 +38,17 @@ def build_optimizer(
     params = [p for p in model.parameters() if p.requires_grad]
     if not params:
         raise ValueError("the model has no trainable parameters")
+    # The fused kernel (CPU and CUDA, torch >= 2.4) updates each tensor in one pass. The foreach
+    # one allocates temporaries as large as all parameters together: on SmolLM2-135M on 2 CPU
+    # cores it took 7x longer per step and 0.5 GB more peak memory.
+    fused = all(p.device.type in ("cpu", "cuda") for p in params)
     optimizer = torch.optim.AdamW(
         params,
         lr=config.learning_rate,
         betas=(config.adam_beta1, config.adam_beta2),
         eps=config.adam_eps,
         weight_decay=config.weight_decay,
-        foreach=True,
+        **({"fused": True} if fused else {"foreach": True}),
     )
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lr_multiplier(config))
     return optimizer, scheduler

@@ -41,6 +41,7 @@ from grpo_agent.models import (
     stop_token_ids,
 )
 from grpo_agent.optim import build_optimizer
+from grpo_agent.precision import resolve_compute_dtype
 from grpo_agent.rollout import INFRA_ERROR, EnvFactory, RolloutEngine, RolloutSettings
 from grpo_agent.sampler import TaskSampler
 from grpo_agent.trajectory import Batch, Trajectory, collate
@@ -117,7 +118,11 @@ class Trainer:
             # transformers >= 5.2x names it activation checkpointing (the old name warns)
             enable = getattr(self.model, "activation_checkpointing_enable", None)
             (enable or self.model.gradient_checkpointing_enable)()  # type: ignore[operator]
-        self.reference = make_reference(self.model, beta=config.beta)
+        # bf16 matmuls over the fp32 master weights where the CPU has them (grpo_agent.precision)
+        self.compute_dtype = resolve_compute_dtype(
+            config.compute_dtype, device=self.device, weights=next(self.model.parameters()).dtype
+        )
+        self.reference = make_reference(self.model, beta=config.beta, dtype=self.compute_dtype)
         self.optimizer, self.scheduler = build_optimizer(self.model, config)
         self.sampler = TaskSampler(
             list(tasks or config.task_ids or self._env_tasks()), seed=config.seed
@@ -233,6 +238,7 @@ class Trainer:
             self.model,
             pad_token_id=self.pad_token_id,
             batch_size=self.config.generation_batch_size,
+            compute_dtype=self.compute_dtype,
         )
 
     # -- the loop -----------------------------------------------------------------------------
@@ -437,6 +443,7 @@ class Trainer:
                         mb.attention_mask,
                         temperature=self.config.temperature,
                         start=mb.first_policy_column,
+                        compute_dtype=self.compute_dtype,
                     )
             else:
                 model = self.reference if reference else self.model
@@ -447,6 +454,7 @@ class Trainer:
                     mb.attention_mask,
                     temperature=self.config.temperature,
                     start=mb.first_policy_column,
+                    compute_dtype=self.compute_dtype,
                 )
             out[rows, : mb.input_ids.shape[1]] = lp.logprobs.cpu()
         return out
@@ -461,6 +469,7 @@ class Trainer:
         self.model.train()
         sums: dict[str, float] = {}
         ratio_min, ratio_max, tokens_seen, loss_total = float("inf"), 0.0, 0.0, 0.0
+        first_dev = 0.0
         grad_norm = torch.tensor(0.0)
         for iteration in range(config.num_iterations):
             self.optimizer.zero_grad(set_to_none=True)
@@ -473,6 +482,7 @@ class Trainer:
                     temperature=config.temperature,
                     start=mb.first_policy_column,
                     with_entropy=iteration == 0,
+                    compute_dtype=self.compute_dtype,
                 )
                 old_mb = (
                     old[rows, :width].to(self.device) if old is not None else lp.logprobs.detach()
@@ -507,6 +517,8 @@ class Trainer:
                     min(ratio_min, m["ratio_min"]),
                     max(ratio_max, m["ratio_max"]),
                 )
+                if iteration == 0:  # before any optimizer step the ratio must be 1 (pi == pi_old)
+                    first_dev = max(first_dev, m["ratio_max"] - 1.0, 1.0 - m["ratio_min"])
                 if lp.entropy is not None:
                     sums["entropy"] = sums.get("entropy", 0.0) + float(
                         (lp.entropy * mb.loss_mask).sum()
@@ -524,6 +536,7 @@ class Trainer:
                 "loss/total": loss_total,
                 "loss/ratio_min": ratio_min,
                 "loss/ratio_max": ratio_max,
+                "loss/ratio_max_dev": first_dev,
                 "loss/grad_norm": float(grad_norm),
                 "loss/lr": float(self.scheduler.get_last_lr()[0]),
             }

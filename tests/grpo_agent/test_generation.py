@@ -124,3 +124,42 @@ def test_vllm_backend_samples_and_takes_new_weights(tmp_path: object) -> None:
     after = gen.generate([[2, 5, 7, 8, 16, 3, 2, 6]], params)[0]
     assert before.token_ids != after.token_ids
     gen.close()
+
+
+def test_preallocated_kv_cache_decodes_as_transformers_growing_cache(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The in-place cache changes no value: ids and log-probs equal those decoded with
+    transformers' own `DynamicCache`, which grows by concatenation."""
+    from transformers import DynamicCache
+
+    from grpo_agent.generation import hf
+
+    model = make_model(2)
+    cache = hf._new_cache(model, capacity=12)
+    assert [type(layer).__name__ for layer in cache.layers] == ["PreallocatedLayer"] * 2
+    prompts = [[2, 5, 7, 8, 16, 3, 2, 6], [2, 6]]
+    params = SamplingParams(max_new_tokens=6, temperature=0.0, stop_token_ids=(EOS,))
+    fast = TransformersGenerator(model, pad_token_id=0).generate(prompts, params)
+    monkeypatch.setattr(hf, "_new_cache", lambda model, capacity: DynamicCache())
+    plain = TransformersGenerator(model, pad_token_id=0).generate(prompts, params)
+    assert fast == plain
+    with pytest.raises(RuntimeError, match="KV cache of 12 positions cannot take 13"):
+        key = torch.zeros(1, 2, 13, 16)
+        cache.layers[0].update(key, key)
+
+
+def test_sampler_over_many_blocks_of_a_large_vocabulary() -> None:
+    """A vocabulary past one block of the two-level CDF (and not a multiple of it): draws follow
+    the softmax, and ids filtered by top-k are never drawn."""
+    torch.manual_seed(0)
+    logits = torch.full((1, 1000), -50.0)
+    logits[0, [3, 255, 256, 511, 700, 999]] = torch.tensor([1.0, 0.0, 2.0, -0.5, 0.5, 1.5])
+    params = SamplingParams(max_new_tokens=1)
+    expected = torch.softmax(logits[0].double(), dim=-1)
+    draws = 40_000
+    freq = _frequencies(logits, params, draws)
+    tolerance = 5 * (expected * (1 - expected) / draws).sqrt() + 1e-9
+    assert ((freq - expected).abs() <= tolerance).all()
+    top = _frequencies(logits, SamplingParams(max_new_tokens=1, top_k=2), 5_000)
+    assert set(top.nonzero().flatten().tolist()) == {256, 999}
