@@ -90,6 +90,7 @@ def run_model(args: argparse.Namespace) -> int:
     from envs.errors import UnknownEnvError
     from grpo_agent.errors import ModelLoadError
     from grpo_agent.evaluation import EvalSettings, evaluate_policy, evaluation_order
+    from grpo_agent.models import load_model
     from sandbox import make_sandbox
     from sandbox.errors import SandboxError
     from tasks.errors import EvaluationError
@@ -103,6 +104,7 @@ def run_model(args: argparse.Namespace) -> int:
     with sandbox:
         try:
             model, tokenizer = load_model(args.model, gguf_file=args.gguf_file, device=args.device)
+            model.eval()
         except ModelLoadError as exc:
             print(f"codegym eval: {exc}", file=sys.stderr)
             return 2
@@ -183,18 +185,6 @@ def print_turn_summary(rows: list[dict[str, Any]], tasks: list[Any], *, seed: in
             "attempts fixed later "
             + (f"{fixed.estimate:.4f} [{fixed.low:.4f}, {fixed.high:.4f}]" if fixed else "n/a")
         )
-
-
-def load_model(
-    model: str, *, gguf_file: str | None = None, device: str = "auto"
-) -> tuple[Any, Any]:
-    """The model and tokenizer for inference (see `grpo_agent.models.load_policy`)."""
-    from grpo_agent.config import GRPOConfig
-    from grpo_agent.models import load_policy
-    from grpo_agent.trainer import _device
-
-    config = GRPOConfig(model=model, gguf_file=gguf_file, device=device, beta=0.0)
-    return load_policy(config, _device(device))
 
 
 def run_fingerprint(args: argparse.Namespace) -> str:

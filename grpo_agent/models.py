@@ -23,7 +23,9 @@ from grpo_agent.precision import cast_copy
 __all__ = [
     "ModelSpec",
     "default_model_path",
+    "load_model",
     "load_policy",
+    "resolve_device",
     "make_reference",
     "resolve_model",
     "pad_token_id",
@@ -93,47 +95,98 @@ def checkpoint_model_dir(path: Path) -> Path | None:
     return None
 
 
-def _dtype(config: GRPOConfig, device: torch.device) -> torch.dtype:
-    if config.dtype != "auto":
-        return getattr(torch, config.dtype)
+def resolve_device(name: str) -> torch.device:
+    """``auto`` (CUDA when there is one, else CPU), or any name torch takes."""
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(name)
+
+
+def _resolve_dtype(name: str, device: torch.device) -> torch.dtype:
+    """The storage dtype of the weights: ``auto`` is bf16 on a CUDA device that has it, else
+    fp32 (on CPU, `compute_dtype` decides what the matmuls run in)."""
+    if name != "auto":
+        return getattr(torch, name)
     if device.type == "cuda" and torch.cuda.is_bf16_supported():
         return torch.bfloat16
     return torch.float32
 
 
-def load_policy(config: GRPOConfig, device: torch.device) -> tuple[nn.Module, Any]:
-    """The trainable policy (LoRA-wrapped when ``lora_r > 0``) and its tokenizer."""
-    from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
+def load_model(
+    model: str,
+    *,
+    gguf_file: str | None = None,
+    tokenizer: str | None = None,
+    device: str | torch.device = "auto",
+    dtype: str = "auto",
+) -> tuple[nn.Module, Any]:
+    """A pretrained model and its tokenizer, as `codegym eval --model` and the trainer load
+    them: `model` is a Hugging Face path or id, a ``.gguf`` file, ``default`` or a codegym
+    run/checkpoint folder (a LoRA checkpoint comes merged into its base)."""
+    from transformers import AutoModelForCausalLM
 
-    spec = resolve_model(config.model, config.gguf_file)
-    dtype = _dtype(config, device)
+    device = resolve_device(device) if isinstance(device, str) else device
+    spec = resolve_model(model, gguf_file)
+    torch_dtype = _resolve_dtype(dtype, device)
     try:
-        if config.random_init:
-            model_config = AutoConfig.from_pretrained(spec.path, **spec.kwargs())
-            for key, value in config.model_overrides.items():
-                setattr(model_config, key, value)
-            torch.manual_seed(config.seed)
-            model = AutoModelForCausalLM.from_config(model_config, dtype=dtype)
-        elif (Path(spec.path) / "adapter_config.json").is_file():
+        if (Path(spec.path) / "adapter_config.json").is_file():
             # a LoRA checkpoint: its base model plus the adapters, merged for plain inference
             from peft import AutoPeftModelForCausalLM
 
-            peft_model = AutoPeftModelForCausalLM.from_pretrained(spec.path, dtype=dtype)
-            model = peft_model.merge_and_unload()
+            peft_model = AutoPeftModelForCausalLM.from_pretrained(spec.path, dtype=torch_dtype)
+            module = peft_model.merge_and_unload()
         else:
-            model = AutoModelForCausalLM.from_pretrained(spec.path, dtype=dtype, **spec.kwargs())
+            module = AutoModelForCausalLM.from_pretrained(
+                spec.path, dtype=torch_dtype, **spec.kwargs()
+            )
             if spec.gguf_file:
-                _forget_gguf(model)
-        tok_spec = resolve_model(config.tokenizer) if config.tokenizer else spec
-        tokenizer = AutoTokenizer.from_pretrained(tok_spec.path, **tok_spec.kwargs())
+                _forget_gguf(module)
+        tok = _load_tokenizer(tokenizer, spec)
     except (OSError, ValueError) as exc:
         raise ModelLoadError(
-            f"cannot load model {config.model!r} ({spec}): {exc}. Give a local folder, a .gguf "
+            f"cannot load model {model!r} ({spec}): {exc}. Give a local folder, a .gguf "
             "file, or an id your machine can download"
         ) from exc
-    if tokenizer.pad_token_id is None:  # masks come from positions, so pad may equal eos
-        tokenizer.pad_token = tokenizer.eos_token
-    model.to(device)
+    module.to(device)
+    return module, tok
+
+
+def _load_tokenizer(tokenizer: str | None, spec: ModelSpec) -> Any:
+    from transformers import AutoTokenizer
+
+    tok_spec = resolve_model(tokenizer) if tokenizer else spec
+    tok = AutoTokenizer.from_pretrained(tok_spec.path, **tok_spec.kwargs())
+    if tok.pad_token_id is None:  # masks come from positions, so pad may equal eos
+        tok.pad_token = tok.eos_token
+    return tok
+
+
+def load_policy(config: GRPOConfig, device: torch.device) -> tuple[nn.Module, Any]:
+    """The trainable policy (LoRA-wrapped when ``lora_r > 0``) and its tokenizer."""
+    if not config.random_init:
+        model, tokenizer = load_model(
+            config.model,
+            gguf_file=config.gguf_file,
+            tokenizer=config.tokenizer,
+            device=device,
+            dtype=config.dtype,
+        )
+    else:
+        from transformers import AutoConfig, AutoModelForCausalLM
+
+        spec = resolve_model(config.model, config.gguf_file)
+        try:
+            model_config = AutoConfig.from_pretrained(spec.path, **spec.kwargs())
+            tokenizer = _load_tokenizer(config.tokenizer, spec)
+        except (OSError, ValueError) as exc:
+            raise ModelLoadError(
+                f"cannot read the config of {config.model!r} ({spec}): {exc}"
+            ) from exc
+        for key, value in config.model_overrides.items():
+            setattr(model_config, key, value)
+        torch.manual_seed(config.seed)
+        dtype = _resolve_dtype(config.dtype, device)
+        model = AutoModelForCausalLM.from_config(model_config, dtype=dtype).to(device)
     if config.lora_r > 0:
         model = _wrap_lora(model, config)
     return model, tokenizer

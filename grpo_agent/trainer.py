@@ -37,6 +37,7 @@ from grpo_agent.models import (
     load_policy,
     make_reference,
     pad_token_id,
+    resolve_device,
     resolve_model,
     stop_token_ids,
 )
@@ -75,12 +76,6 @@ def seed_everything(seed: int) -> None:
     torch.manual_seed(seed)
 
 
-def _device(name: str) -> torch.device:
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(name)
-
-
 class Trainer:
     def __init__(
         self,
@@ -98,7 +93,7 @@ class Trainer:
         # The default environments share one sandbox: `sandbox` if given (it stays the
         # caller's), else one built from the config on first use and closed by `close`.
         self._sandbox = SandboxHandle(sandbox, config.sandbox, **config.sandbox_options)
-        self.device = _device(config.device)
+        self.device = resolve_device(config.device)
         seed_everything(config.seed)
         # The environments (and their sandbox) before the model: a missing engine or an
         # unknown env_id is said at once, not after the model has loaded.
