@@ -53,7 +53,8 @@ class GRPOConfig:
     keep_checkpoints: int = 2
     """Newest checkpoints kept on disk (0: keep all)."""
     eval_every: int = 0
-    """Call the held-out eval hook every this many steps (0: never)."""
+    """Evaluate every this many steps (0: never): the injected hook, else pass@1 on eval_suite's
+    eval_splits through the run's sandbox pool."""
     eval_suite: str = ""
     """Held-out suite for evaluation (``codegym demo``, and the eval hook built from the config)."""
     eval_splits: list[str] = field(default_factory=lambda: ["test"])
