@@ -48,7 +48,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--max-turns", type=int, default=1, help="turns per task; >1 lets the model use feedback"
     )
-    group.add_argument("--limit", type=int, help="only the first N tasks (quick checks)")
+    group.add_argument(
+        "--limit", type=int, help="only the first N tasks of each split (quick checks)"
+    )
     group.add_argument(
         "--env",
         help="environment for every task ('codegym/Name-vN', or 'module:Id' for one a package "
@@ -74,12 +76,10 @@ def run_model(args: argparse.Namespace) -> int:
 
     try:
         ks = parse_ks(args.k)
-        tasks = samples_cli.load_split_tasks(args.suite, args.split)
+        tasks = samples_cli.load_split_tasks(args.suite, args.split, limit=args.limit or None)
     except (TaskError, ValueError) as exc:
         print(f"codegym eval: {exc}", file=sys.stderr)
         return 2
-    if args.limit:
-        tasks = tasks[: args.limit]
     if args.temperature == 0 and args.n_samples > 1:
         print(
             "codegym eval: greedy decoding (--temperature 0) gives the same answer every time; "

@@ -81,11 +81,14 @@ def parse_splits(text: str) -> tuple[str, ...]:
     return splits
 
 
-def load_split_tasks(suite: str, splits: Sequence[str] | None) -> list[Task]:
-    """The suite's tasks, or those of `splits` in that order."""
+def load_split_tasks(
+    suite: str, splits: Sequence[str] | None, *, limit: int | None = None
+) -> list[Task]:
+    """The suite's tasks, or those of `splits` in that order; with `limit`, the first `limit`
+    tasks of each split (of the suite, when no split is named)."""
     if not splits:
-        return load_tasks(suite)
-    return [task for split in splits for task in load_tasks(suite, split=split)]
+        return load_tasks(suite)[:limit]
+    return [task for split in splits for task in load_tasks(suite, split=split)[:limit]]
 
 
 def run(args: argparse.Namespace) -> int:

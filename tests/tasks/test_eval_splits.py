@@ -27,6 +27,9 @@ def test_load_split_tasks_keeps_the_order_of_the_splits() -> None:
     assert len(eval_cli.load_split_tasks("codegym-functions", None)) == len(
         load_tasks("codegym-functions")
     )
+    limited = eval_cli.load_split_tasks("codegym-functions", ("val", "test"), limit=2)
+    assert [t.split for t in limited] == ["val", "val", "test", "test"]
+    assert len(eval_cli.load_split_tasks("codegym-functions", None, limit=3)) == 3
 
 
 @pytest.mark.docker
