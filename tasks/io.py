@@ -44,7 +44,7 @@ _TASK_FIELDS = {f.name: f for f in dataclasses.fields(Task)}
 _REQUIRED = ("id", "suite", "split", "kind", "prompt")
 _STRING_FIELDS = (
     "id", "suite", "split", "kind", "prompt", "language", "entry_point", "test_script", "setup",
-    "reference_solution", "public_command", "compare",
+    "reference_solution", "public_command", "compare", "runner",
 )  # fmt: skip
 _CHOICES = {
     "split": ("train", "test"),
@@ -79,6 +79,8 @@ def task_to_record(task: Task) -> dict[str, Any]:
             }
         elif isinstance(value, Mapping):
             value = dict(value)
+        elif name == "editable":
+            value = list(value)
         record[name] = value
     return record
 
@@ -101,7 +103,7 @@ def task_from_record(
                 "upgrade codegym"
             )
         raise fail(f"'schema_version' must be {SCHEMA_VERSION}, got {version!r}")
-    unknown = [k for k in record if k != "schema_version" and k not in _TASK_FIELDS]
+    unknown = [k for k in record if k not in _RECORD_ONLY and k not in _TASK_FIELDS]
     if unknown:
         close = difflib.get_close_matches(unknown[0], _TASK_FIELDS, n=1)
         hint = f" (did you mean {close[0]!r}?)" if close else ""
@@ -131,6 +133,13 @@ def task_from_record(
             ):
                 raise fail(f"{name!r} must be an object mapping paths to file text")
             kwargs[name] = value
+    if "files_from" in record:
+        kwargs["files"] = {**_snapshot(record["files_from"], path, fail), **kwargs.get("files", {})}
+    if "editable" in record:
+        value = record["editable"]
+        if not isinstance(value, list) or not all(isinstance(p, str) and p for p in value):
+            raise fail("'editable' must be a list of non-empty glob patterns")
+        kwargs["editable"] = tuple(value)
     if "metadata" in record:
         if not isinstance(record["metadata"], dict):
             raise fail("'metadata' must be a JSON object")
@@ -159,6 +168,36 @@ def task_from_record(
     if problem:
         raise fail(f"task {kwargs['id']!r}: {problem}")
     return Task(**kwargs)
+
+
+_RECORD_ONLY = ("schema_version", "files_from")
+_SNAPSHOTS: dict[Path, dict[str, str]] = {}
+
+
+def _snapshot(name: Any, suite: str | os.PathLike[str] | None, fail: Any) -> dict[str, str]:
+    """The files of a shared snapshot (``"files_from"``): a JSON object of path -> text in a
+    ``.json`` or ``.json.gz`` file named relative to the suite file's folder. Read once per
+    process; the tasks of one package version share it instead of each carrying a copy."""
+    if not isinstance(name, str) or not name or name.startswith("/") or ".." in name.split("/"):
+        raise fail("'files_from' must be a relative path to a snapshot file beside the suite")
+    if suite is None:
+        raise fail("'files_from' needs the suite's path to resolve against")
+    where = (Path(suite).parent / name).resolve()
+    files = _SNAPSHOTS.get(where)
+    if files is None:
+        try:
+            with _open_read(where) as fh:
+                files = json.loads(fh.read().decode("utf-8"))
+        except TaskFormatError as exc:
+            raise fail(f"files_from {name!r}: {exc}") from None
+        except (OSError, EOFError, ValueError) as exc:
+            raise fail(f"files_from {name!r}: cannot read it ({exc})") from None
+        if not isinstance(files, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in files.items()
+        ):
+            raise fail(f"files_from {name!r} must hold a JSON object mapping paths to file text")
+        _SNAPSHOTS[where] = files
+    return files
 
 
 def _kind_problem(fields: Mapping[str, Any]) -> str:
