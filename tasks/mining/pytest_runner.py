@@ -95,6 +95,12 @@ class _Collector:
         self.messages = {}
         self.errors = {}
         self.collected = 0
+        self.manager = None
+        self.plugins_at_start = set()
+
+    def pytest_sessionstart(self, session):
+        self.manager = session.config.pluginmanager
+        self.plugins_at_start = {id(p) for p in self.manager.get_plugins()}
 
     def pytest_collectreport(self, report):
         if report.failed:
@@ -192,7 +198,27 @@ def _tampered(collector):
         cls is not _Collector
         or cls.pytest_runtest_logreport.__code__ is not _LOGREPORT_CODE
         or cls.pytest_collectreport.__code__ is not _COLLECTREPORT_CODE
+        or bool(_foreign_plugins(collector))
     )
+
+
+def _foreign_plugins(collector):
+    """Plugins registered during the run that are neither a conftest.py module nor pytest's
+    own: code of the repository registered them at import (conftest.py files other than the
+    task's own never reach the sandbox)."""
+    if collector.manager is None:
+        return []
+    foreign = []
+    for plugin in collector.manager.get_plugins():
+        if id(plugin) in collector.plugins_at_start or plugin is collector:
+            continue
+        if isinstance(plugin, type(sys)):
+            if os.path.basename(getattr(plugin, "__file__", "") or "") == "conftest.py":
+                continue
+        elif type(plugin).__module__.split(".")[0] in ("_pytest", "pytest"):
+            continue
+        foreign.append(plugin)
+    return foreign
 
 
 _LOGREPORT_CODE = _Collector.pytest_runtest_logreport.__code__
