@@ -41,9 +41,18 @@ _RUNNER_FILE = "_codegym_runner.py"
 _SPEC_FILE = "_codegym_spec.json"
 
 
-def check_script(test_ids: Sequence[str], pythonpath: Sequence[str] = ()) -> str:
-    """The hidden test script: one ``assert`` per test id (the oracle counts each as a test)."""
-    spec = {"tests": list(test_ids), "pythonpath": list(pythonpath), "details": 0}
+def check_script(
+    test_ids: Sequence[str],
+    pythonpath: Sequence[str] = (),
+    *,
+    files: Mapping[str, str] | None = None,
+) -> str:
+    """The hidden test script: one ``assert`` per test id (the oracle counts each as a test).
+    `files` (paths in the repository -> text) are written by the runner before pytest starts:
+    hidden test files, such as a SWE-bench test patch's, that the agent never sees."""
+    spec: dict = {"tests": list(test_ids), "pythonpath": list(pythonpath), "details": 0}
+    if files:
+        spec["files"] = dict(files)
     lines = [
         f"SPEC = {spec!r}",
         "",

@@ -21,7 +21,7 @@ from tasks.io import load_suite
 from tasks.mining.mine import MineConfig, mine
 from tasks.schema import Task
 from tasks.validate import validate_tasks
-from tests.tasks.mining.conftest import make_sdist
+from tests.tasks.mining.conftest import FILES, make_sdist
 
 pytestmark = pytest.mark.docker
 
@@ -224,3 +224,38 @@ def test_suite_file_shares_one_snapshot(mined: dict) -> None:
     assert {r["files_from"] for r in lines} == {"bugs.files/tinycalc-1.0.json.gz"}
     assert all(list(r["files"]) == list(r["reference_files"]) for r in lines)
     assert Path(config.out.parent / "bugs.files" / "tinycalc-1.0.json.gz").exists()
+
+
+def test_swebench_instance_from_a_mined_task_validates(
+    mined: dict, docker_sandbox: Sandbox, tmp_path: Path
+) -> None:
+    """The SWE-bench loader on a fixture made from a mined task: its repository written to
+    disk, the fix as the instance's patch; the loaded task grades like the mined one."""
+    from tasks.loaders.swebench import instance_from_task, load_swebench
+
+    task: Task = mined["tasks"][0]
+    instance = instance_from_task(task, repo="tinycalc/tinycalc")
+    repo = tmp_path / "repos" / instance["instance_id"]
+    for path, text in task.files.items():
+        (repo / path).parent.mkdir(parents=True, exist_ok=True)
+        (repo / path).write_text(text)
+    (tmp_path / "instances.jsonl").write_text(json.dumps(instance) + "\n")
+    (loaded,) = load_swebench(tmp_path / "instances.jsonl")
+    assert dict(loaded.reference_files) == dict(task.reference_files)
+    assert validate_tasks([loaded], docker_sandbox).problems == ()
+
+
+def test_swebench_test_patch_is_graded_but_never_shown(
+    docker_sandbox: Sandbox, tmp_path: Path
+) -> None:
+    from tasks.loaders.swebench import load_swebench
+    from tests.tasks.mining.test_mining_swebench import BUGGY_OPS, _instance, _write_repo
+
+    _write_repo(tmp_path / "repos" / "tinycalc__tinycalc", {**FILES, "tinycalc/ops.py": BUGGY_OPS})
+    (tmp_path / "i.jsonl").write_text(json.dumps(_instance()) + "\n")
+    (task,) = load_swebench(tmp_path / "i.jsonl")
+    assert "tests/test_extra.py" not in task.files
+    assert validate_tasks([task], docker_sandbox).problems == ()
+    # an agent that writes the hidden test file itself gains nothing: it is not editable
+    fake = {"tests/test_extra.py": "def test_window_three():\n    pass\n"}
+    assert not _graded(docker_sandbox, task, fake)
