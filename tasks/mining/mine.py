@@ -376,7 +376,7 @@ class _PackageMiner:
         """Grade each task's reference (must pass) and unfixed files (must fail) through the
         oracle path; keep the tasks that behave."""
         checked: dict[str, Any] = self.state["checked"]
-        todo = [t for t in tasks if t.id not in checked]
+        todo = [t for t in tasks if _check_key(t) not in checked]
         latencies: list[float] = []
         for start in range(0, len(todo), self.batch_size * 2):
             chunk = todo[start : start + self.batch_size * 2]
@@ -389,7 +389,7 @@ class _PackageMiner:
                 ref, bug = results[2 * i], results[2 * i + 1]
                 if Status.INFRA_ERROR in (ref.status, bug.status):
                     raise MiningError(f"the sandbox failed while checking {task.id}")
-                checked[task.id] = {
+                checked[_check_key(task)] = {
                     "ok": ref.passed and not bug.passed,
                     "reference": str(ref.status),
                     "unfixed": str(bug.status),
@@ -397,8 +397,8 @@ class _PackageMiner:
                 }
             self._save()
         for task in tasks:
-            latencies.extend(checked[task.id]["latency_s"])
-        return [t for t in tasks if checked[t.id]["ok"]], latencies
+            latencies.extend(checked[_check_key(task)]["latency_s"])
+        return [t for t in tasks if checked[_check_key(t)]["ok"]], latencies
 
     def _save(self) -> None:
         self.state_path.parent.mkdir(parents=True, exist_ok=True)
@@ -406,6 +406,12 @@ class _PackageMiner:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             json.dump(self.state, f)
         os.replace(tmp, self.state_path)
+
+
+def _check_key(task: Task) -> str:
+    """A task's check is reused only for the same hidden tests and runner."""
+    digest = hashlib.sha1(f"{task.test_script}\0{task.runner}".encode()).hexdigest()[:12]
+    return f"{task.id}/{digest}"
 
 
 def sample_pass_to_pass(

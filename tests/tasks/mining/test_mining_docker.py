@@ -259,3 +259,25 @@ def test_swebench_test_patch_is_graded_but_never_shown(
     # an agent that writes the hidden test file itself gains nothing: it is not editable
     fake = {"tests/test_extra.py": "def test_window_three():\n    pass\n"}
     assert not _graded(docker_sandbox, task, fake)
+
+
+def test_config_fields_change_the_suite(mined: dict, docker_sandbox: Sandbox) -> None:
+    """max_tasks, pass_to_pass, test_packages, max_fail_to_pass and seed each change what is
+    written (trials are reused from the cache; only new checks run)."""
+    base: MineConfig = mined["config"]
+    first = {t.id: t for t in mined["tasks"]}
+    out = base.out.with_name("other.jsonl")
+    config = dataclasses.replace(
+        base, out=out, max_tasks=2, pass_to_pass=0, max_fail_to_pass=1,
+        test_packages=("tinycalc",),
+    )  # fmt: skip
+    mine(config, docker_sandbox, progress=False)
+    tasks = load_suite(out)
+    assert len(tasks) == 2 and {t.id for t in tasks} <= set(first)
+    for task in tasks:
+        assert task.split == "test" and task.suite == "other"
+        assert task.metadata["pass_to_pass"] == [] and len(task.metadata["fail_to_pass"]) == 1
+        assert task.test_script != first[task.id].test_script
+    reseeded = dataclasses.replace(base, out=base.out.with_name("seeded.jsonl"), seed=4)
+    mine(reseeded, docker_sandbox, progress=False)
+    assert [t.id for t in load_suite(reseeded.out)] != [t.id for t in mined["tasks"]]
