@@ -74,11 +74,15 @@ def mining_request(
     pythonpath: Sequence[str] = (),
     details: int = 0,
     failures_only: bool = False,
+    hash_seed: int = 0,
     limits: Limits,
 ) -> CommandRequest:
     """Run `tests` (ids or paths) over `files` with the runner, as a command: keep `details`
     failure messages; `failures_only` reports passed tests as a count (`RunReport.n_passed`),
-    which keeps a large suite's report within what the sandbox returns of a command's output."""
+    which keeps a large suite's report within what the sandbox returns of a command's output.
+    `hash_seed` is the run's PYTHONHASHSEED: commands run with 0, but a grading request runs in
+    a worker whose seed is its container's, so the miner runs the baseline under several seeds
+    to find the tests whose ids or outcomes follow set and dict order."""
     spec = {
         "tests": list(tests),
         "pythonpath": list(pythonpath),
@@ -86,7 +90,10 @@ def mining_request(
         "failures_only": failures_only,
     }
     payload = {**files, _RUNNER_FILE: RUNNER_SOURCE, _SPEC_FILE: json.dumps(spec)}
-    return CommandRequest(files=payload, command=["python3", _RUNNER_FILE], limits=limits)
+    command = ["python3", _RUNNER_FILE]
+    if hash_seed:
+        command = ["env", f"PYTHONHASHSEED={hash_seed}", *command]
+    return CommandRequest(files=payload, command=command, limits=limits)
 
 
 @dataclass(frozen=True)

@@ -2,9 +2,9 @@
 
     codegym tasks mine --package toolz==1.2.0 --package inflection --out my-bugs.jsonl
 
-For each package: fetch and unpack the sdist (`tasks.mining.project`); run its tests twice in
-the sandbox and keep the tests that passed both times (a test that differs is flaky and set
-aside); mutate the source (`tasks.mining.mutate`) in a seeded order and run the whole suite on
+For each package: fetch and unpack the sdist (`tasks.mining.project`); run its tests in the
+sandbox under several hash seeds and keep the tests that passed under the same id every time (a
+test that differs is flaky and set aside); mutate the source (`tasks.mining.mutate`) in a seeded order and run the whole suite on
 each mutant. A mutant is kept when it breaks at least one stable test (FAIL_TO_PASS) with every
 test still collected; a mutant that breaks none is equivalent as far as the suite can tell and
 is dropped, as is one that times out or breaks collection. Each kept mutant becomes a repo
@@ -52,6 +52,9 @@ from tasks.schema import Task
 __all__ = ["MineConfig", "MineSummary", "mine", "sample_pass_to_pass", "suite_paths"]
 
 STATE_VERSION = 1
+HASH_SEEDS = (0, 1, 2, 3)
+"""PYTHONHASHSEED of each baseline run: a test counts as stable only if it passes, under the
+same id, in all of them (parametrized ids built from a set differ from seed to seed)."""
 
 
 @dataclass(frozen=True)
@@ -146,29 +149,37 @@ class _PackageMiner:
     # -- baseline ---------------------------------------------------------------------------
 
     def baseline(self) -> tuple[list[str], list[str], float]:
-        """(stable passing tests, flaky tests, seconds per full run), from two runs."""
-        if "baseline" not in self.state:
+        """(stable passing tests, flaky tests, seconds per full run), from one run per
+        `HASH_SEEDS` entry: a test that passes in some runs only is flaky."""
+        if self.state.get("baseline", {}).get("hash_seeds") != list(HASH_SEEDS):
             limits = Limits(timeout_s=600, test_timeout_s=600, cpu_s=600, memory_mb=1024)
-            request = mining_request(
-                self.project.files, self.project.test_roots,
-                pythonpath=self.project.pythonpath, limits=limits,
-            )  # fmt: skip
-            first, second = (parse_report(r) for r in self.sandbox.run_many([request, request]))
-            if not (first.ok and second.ok):
+            requests = [
+                mining_request(
+                    self.project.files,
+                    self.project.test_roots,
+                    pythonpath=self.project.pythonpath,
+                    hash_seed=seed,
+                    limits=limits,
+                )  # fmt: skip
+                for seed in HASH_SEEDS
+            ]
+            reports = [parse_report(r) for r in self.sandbox.run_many(requests)]
+            if not all(r.ok for r in reports):
                 raise MiningError(
                     f"{self.project.key}: the test suite did not run in the sandbox "
-                    f"({first.status}, {second.status}); its tests may need packages the "
-                    "sandbox image lacks"
+                    f"({', '.join(r.status for r in reports)}); its tests may need packages "
+                    "the sandbox image lacks"
                 )
-            stable = sorted(first.passed & second.passed)
-            flaky = sorted(first.passed ^ second.passed)
-            seen = set(first.outcomes) | set(second.outcomes)
-            total = len(seen)
+            passed = [r.passed for r in reports]
+            stable = sorted(set.intersection(*passed))
+            flaky = sorted(set.union(*passed) - set(stable))
+            seen = set().union(*(r.outcomes for r in reports))
             others = sorted(seen - set(stable) - set(flaky))
-            seconds = max(first.duration_s, second.duration_s)
             self.state["baseline"] = {
-                "stable": stable, "flaky": flaky, "others": others, "total": total,
-                "seconds": seconds,
+                "stable": stable, "flaky": flaky, "others": others,
+                "total": len(reports[0].outcomes),
+                "seconds": max(r.duration_s for r in reports),
+                "hash_seeds": list(HASH_SEEDS),
             }  # fmt: skip
             self._save()
         b = self.state["baseline"]
@@ -263,7 +274,9 @@ class _PackageMiner:
             bar.update(len(batch))
         bar.close()
         by_key = {key: (path, m) for path, m, key in self.candidates()}
-        tasks = [self.build_task(key, *by_key[key], stable, flaky) for key in kept if key in by_key]
+        # a trial recorded under an older baseline may name tests that are no longer stable
+        kept = [k for k in kept if k in by_key and set(trials[k]["fail_to_pass"]) & stable_set]
+        tasks = [self.build_task(key, *by_key[key], stable, flaky) for key in kept]
         tasks = tasks[: self.config.max_tasks]
         tasks, latencies = self.check(tasks)
         verdicts = [t["verdict"] for t in trials.values()]
@@ -287,7 +300,8 @@ class _PackageMiner:
         original = self.project.files[path]
         buggy = apply_mutation(original, m)
         rng = random.Random(f"{self.config.seed}/{key}")
-        failing: list[str] = trial["fail_to_pass"]
+        stable_set = set(stable)
+        failing: list[str] = [t for t in trial["fail_to_pass"] if t in stable_set]
         f2p = sorted(rng.sample(failing, min(len(failing), self.config.max_fail_to_pass)))
         p2p = sample_pass_to_pass(
             [t for t in stable if t not in set(failing)],

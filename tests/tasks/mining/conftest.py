@@ -35,6 +35,8 @@ def window(xs, n):
 INIT = "from tinycalc.ops import clamp, mean, window\n\n__all__ = ['clamp', 'mean', 'window']\n"
 
 TESTS = """\
+from datetime import date
+
 import pytest
 
 from tinycalc import clamp, mean, window
@@ -72,6 +74,15 @@ def test_window():
 
 def test_window_whole():
     assert window([1, 2], 2) == [[1, 2]]
+
+
+# ids from a set: their order, so each id's case, follows the hash seed
+@pytest.mark.parametrize(
+    "word, when",
+    {("alpha", date(2020, 1, 1)), ("beta", date(2020, 1, 2)), ("gamma", date(2020, 1, 3))},
+)
+def test_set_params(word, when):
+    assert when.day == {"alpha": 1, "beta": 2, "gamma": 3}[word]
 """
 
 FILES = {

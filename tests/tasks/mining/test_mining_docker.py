@@ -42,7 +42,9 @@ def test_mined_suite_validates(mined: dict, docker_sandbox: Sandbox) -> None:
     tasks: list[Task] = mined["tasks"]
     assert 2 <= len(tasks) <= 4
     stats = mined["summary"].per_package["tinycalc-1.0"]
-    assert stats["stable"] == 8 and stats["flaky"] == 0 and stats["license"] == "MIT"
+    # the 3 cases of test_set_params change ids with the hash seed: never stable
+    assert stats["stable"] == 8 and stats["flaky"] >= 3 and stats["license"] == "MIT"
+    assert not any("test_set_params" in t for task in tasks for t in task.test_script.split("'"))
     report = validate_tasks(tasks, docker_sandbox)
     assert report.problems == ()
     for task in tasks:
