@@ -18,19 +18,21 @@ dropped.
 Everything is a function of the seed and the package versions. Trials and checks are recorded
 in ``cache_dir/state`` after each batch, so an interrupted run picks up where it stopped.
 The suite file shares one snapshot of each package version's files (``"files_from"``, see
-docs/tasks.md) and stores only the mutated file per task.
+docs/tasks.md) and the runner's source (``"runner_from"``), and stores each task's mutation as
+a splice of its snapshot's file (``"files_splices"``).
 """
 
 from __future__ import annotations
 
 import gzip
 import hashlib
+import itertools
 import json
 import os
 import random
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -213,24 +215,31 @@ class _PackageMiner:
         trials: dict[str, Any] = self.state["trials"]
         kept = [k for k, t in trials.items() if t["verdict"] == "killed"]
         seen_texts = {t.get("text_hash") for t in trials.values()}
-        todo = []
-        for path, m, key in self.candidates():
-            if key in trials:
-                continue
-            try:
-                text = apply_mutation(self.project.files[path], m)
-            except SyntaxError:
-                continue
-            text_hash = hashlib.sha1(f"{path}\0{text}".encode()).hexdigest()
-            if text_hash in seen_texts:
-                continue  # two operators made the same file
-            seen_texts.add(text_hash)
-            todo.append((path, m, key, text, text_hash))
+        candidates = self.candidates()
+
+        def pending() -> Iterator[tuple[str, Mutation, str, str, str]]:
+            # lazy: applying a mutation parses the file, and most runs stop long before the end
+            for path, m, key in candidates:
+                if key in trials:
+                    continue
+                try:
+                    text = apply_mutation(self.project.files[path], m)
+                except SyntaxError:
+                    continue
+                text_hash = hashlib.sha1(f"{path}\0{text}".encode()).hexdigest()
+                if text_hash in seen_texts:
+                    continue  # two operators made the same file
+                seen_texts.add(text_hash)
+                yield path, m, key, text, text_hash
+
+        todo = pending()
         bar = _progress(self.project.key, self.config.max_trials, len(trials), self.progress)
         stable_set = set(stable)
-        while todo and len(kept) < self.config.max_tasks and len(trials) < self.config.max_trials:
+        while len(kept) < self.config.max_tasks and len(trials) < self.config.max_trials:
             room = min(self.batch_size, self.config.max_trials - len(trials))
-            batch, todo = todo[:room], todo[room:]
+            batch = list(itertools.islice(todo, room))
+            if not batch:
+                break
             requests = [
                 mining_request(
                     {**self.project.files, path: text},
@@ -273,7 +282,7 @@ class _PackageMiner:
             self._save()
             bar.update(len(batch))
         bar.close()
-        by_key = {key: (path, m) for path, m, key in self.candidates()}
+        by_key = {key: (path, m) for path, m, key in candidates}
         # a trial recorded under an older baseline may name tests that are no longer stable
         kept = [k for k in kept if k in by_key and set(trials[k]["fail_to_pass"]) & stable_set]
         tasks = [self.build_task(key, *by_key[key], stable, flaky) for key in kept]
@@ -455,6 +464,19 @@ def _changed_lines(original: str, buggy: str) -> list[str]:
     return sorted(line.strip() for line in changed if len(line.strip()) >= 6)
 
 
+def _splice(old: str, new: str) -> list[Any]:
+    """[offset, length, text] turning `old` into `new` (the span between their common prefix
+    and suffix), as ``files_splices`` stores a mutated file."""
+    start = 0
+    limit = min(len(old), len(new))
+    while start < limit and old[start] == new[start]:
+        start += 1
+    end = 0
+    while end < limit - start and old[len(old) - 1 - end] == new[len(new) - 1 - end]:
+        end += 1
+    return [start, len(old) - start - end, new[start : len(new) - end]]
+
+
 def _norm(name: str) -> str:
     return name.lower().replace("_", "-").replace(".", "-")
 
@@ -491,11 +513,29 @@ def _write_suite(config: MineConfig, tasks: list[Task], snapshots: dict[str, Pro
         target = folder / f"{key}.json.gz"
         with open(target, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as gz:
             gz.write(data)
+    runner_name = "runner.py"
+    (folder / runner_name).write_text(RUNNER_SOURCE, encoding="utf-8")
     records = []
     for task in tasks:
         project = snapshots[f"{task.metadata['package']}-{task.metadata['version']}"]
         record = task_to_record(task)
-        record["files"] = {p: t for p, t in task.files.items() if project.files.get(p) != t}
         record["files_from"] = f"{stem}.files/{project.key}.json.gz"
+        changed = {p: t for p, t in task.files.items() if project.files.get(p) != t}
+        record["files"] = {}
+        record["files_splices"] = {}
+        for path, text in changed.items():
+            if path in project.files:
+                record["files_splices"][path] = _splice(project.files[path], text)
+            else:
+                record["files"][path] = text
+        for key in ("files", "files_splices"):
+            if not record[key]:
+                del record[key]
+        record["reference_files"] = {
+            p: (None if project.files.get(p) == t else t) for p, t in task.reference_files.items()
+        }
+        if task.runner == RUNNER_SOURCE:
+            del record["runner"]
+            record["runner_from"] = f"{stem}.files/{runner_name}"
         records.append(record)
     write_jsonl(records, config.out)

@@ -224,7 +224,11 @@ def test_suite_file_shares_one_snapshot(mined: dict) -> None:
     config: MineConfig = mined["config"]
     lines = [json.loads(line) for line in config.out.read_text().splitlines()]
     assert {r["files_from"] for r in lines} == {"bugs.files/tinycalc-1.0.json.gz"}
-    assert all(list(r["files"]) == list(r["reference_files"]) for r in lines)
+    assert {r["runner_from"] for r in lines} == {"bugs.files/runner.py"}
+    for r in lines:  # the mutation as a splice of the snapshot's file, the reference by reference
+        assert "files" not in r and "runner" not in r
+        assert list(r["files_splices"]) == list(r["reference_files"]) == ["tinycalc/ops.py"]
+        assert r["reference_files"] == {"tinycalc/ops.py": None}
     assert Path(config.out.parent / "bugs.files" / "tinycalc-1.0.json.gz").exists()
 
 

@@ -132,17 +132,36 @@ def test_files_from_shares_a_snapshot(tmp_path: Path) -> None:
         json.dump({"a.py": "shared", "b.py": "shared b"}, f)
     base = {"schema_version": 1, "suite": "s", "split": "train", "kind": "repo", "prompt": "p",
             "test_script": "def check(c):\n    pass\n", "files_from": "s.files/p-1.json.gz"}  # fmt: skip
+    (tmp_path / "s.files" / "runner.py").write_text("def run(spec):\n    return {}\n")
     write_jsonl(
-        [{**base, "id": "one", "files": {"a.py": "mutated"}}, {**base, "id": "two"}],
+        [
+            {**base, "id": "one", "files": {"a.py": "mutated"}},
+            {**base, "id": "two", "files_splices": {"b.py": [7, 1, "B!"]},
+             "reference_files": {"b.py": None}, "runner_from": "s.files/runner.py"},
+        ],
         tmp_path / "s.jsonl",
-    )
+    )  # fmt: skip
     one, two = load_suite(tmp_path / "s.jsonl")
     assert dict(one.files) == {"a.py": "mutated", "b.py": "shared b"}
-    assert dict(two.files) == {"a.py": "shared", "b.py": "shared b"}
-    for bad, why in (("../x.json", "relative path"), ("s.files/none.json.gz", "no such file")):
-        write_jsonl([{**base, "id": "x", "files_from": bad}], tmp_path / "bad.jsonl")
+    assert dict(two.files) == {"a.py": "shared", "b.py": "shared B!"}
+    assert dict(two.reference_files) == {"b.py": "shared b"}
+    assert two.runner == "def run(spec):\n    return {}\n" and one.runner == ""
+    for bad, why in (
+        ({"files_from": "../x.json"}, "relative path"),
+        ({"files_from": "s.files/none.json.gz"}, "no such file"),
+        ({"files_splices": {"b.py": [7, 99, "x"]}}, "within the file"),
+        ({"files_splices": {"c.py": [0, 0, "x"]}}, "within the file"),
+        ({"reference_files": {"c.py": None}}, "snapshot lacks it"),
+        ({"runner_from": "s.files/missing.py"}, "cannot read it"),
+    ):
+        write_jsonl([{**base, "id": "x", **bad}], tmp_path / "bad.jsonl")
         with pytest.raises(TaskFormatError, match=why):
             load_suite(tmp_path / "bad.jsonl")
+    no_snapshot = {k: v for k, v in base.items() if k != "files_from"}
+    write_jsonl([{**no_snapshot, "id": "y", "files": {"a.py": ""},
+                  "files_splices": {"a.py": [0, 0, ""]}}], tmp_path / "bad.jsonl")  # fmt: skip
+    with pytest.raises(TaskFormatError, match="need 'files_from'"):
+        load_suite(tmp_path / "bad.jsonl")
     assert suite_paths(tmp_path / "s.jsonl.gz") == ("s", tmp_path / "s.files")
 
 
