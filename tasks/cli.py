@@ -4,6 +4,7 @@
     codegym tasks list mbpp:mbpp.jsonl      # one suite (any name load_tasks accepts)
     codegym tasks show humaneval HumanEval/38
     codegym tasks validate humaneval --sandbox docker
+    codegym tasks mine --package toolz==1.2.0 --out my-bugs.jsonl
 
 ``validate`` exits 1 when any task has a problem (reference fails, trivial solution passes).
 """
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections import Counter
 from collections.abc import Sequence
@@ -41,11 +43,36 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     check.add_argument("--sandbox", default="docker", help="sandbox backend (docker | local)")
     check.add_argument("--batch-size", type=int, default=64, help="requests per run_many call")
 
+    mine = sub.add_parser(
+        "mine",
+        help="mine bug-fix repo tasks from PyPI source distributions (docs/tasks.md, Mining)",
+    )
+    mine.add_argument(
+        "--package", action="append", required=True, metavar="NAME[==VERSION]",
+        help="a package whose sdist ships its tests (repeat); pin versions to reproduce a suite",
+    )  # fmt: skip
+    mine.add_argument("--out", required=True, help="the suite file to write (.jsonl or .jsonl.gz)")
+    mine.add_argument("--suite", default="", help="suite name in the tasks (default: file stem)")
+    mine.add_argument(
+        "--test-package", action="append", default=[], metavar="NAME",
+        help="put this package's tasks in split 'test' (repeat); the rest are 'train'",
+    )  # fmt: skip
+    mine.add_argument("--seed", type=int, default=0, help="mutant order, test sample, wording")
+    mine.add_argument("--max-tasks", type=int, default=25, help="tasks per package at most")
+    mine.add_argument("--max-trials", type=int, default=120, help="mutants run per package")
+    mine.add_argument("--pass-to-pass", type=int, default=10, help="PASS_TO_PASS tests per task")
+    mine.add_argument("--cache-dir", default=None, help="sdists and resumable state")
+    mine.add_argument("--sandbox", default="docker", help="sandbox backend (docker | local)")
+    mine.add_argument("--pool-size", type=int, default=None, help="sandbox containers")
+    mine.add_argument("--no-progress", action="store_true", help="no progress bar")
+
 
 def run(args: argparse.Namespace) -> int:
     from sandbox.errors import SandboxError
 
-    action = {"list": _list, "show": _show, "validate": _validate}[args.tasks_command]
+    action = {"list": _list, "show": _show, "validate": _validate, "mine": _mine}[
+        args.tasks_command
+    ]
     try:
         return action(args)
     except TaskError as exc:
@@ -119,6 +146,37 @@ def _validate(args: argparse.Namespace) -> int:
         f"{bad} task(s) with problems: {verdict}"
     )
     return 0 if report.ok else 1
+
+
+def _mine(args: argparse.Namespace) -> int:
+    import dataclasses
+    from pathlib import Path
+
+    from sandbox import make_sandbox
+    from tasks.mining.mine import MineConfig, mine
+
+    config = MineConfig(
+        packages=tuple(args.package),
+        out=Path(args.out),
+        suite=args.suite,
+        test_packages=tuple(args.test_package),
+        seed=args.seed,
+        max_tasks=args.max_tasks,
+        max_trials=args.max_trials,
+        pass_to_pass=args.pass_to_pass,
+    )
+    if args.cache_dir:
+        config = dataclasses.replace(config, cache_dir=Path(args.cache_dir))
+    options = {"pool_size": args.pool_size} if args.pool_size else {}
+    with make_sandbox(args.sandbox, **options) as sandbox:
+        pool = args.pool_size or os.cpu_count() or 1
+        summary = mine(config, sandbox, progress=not args.no_progress, batch_size=2 * pool)
+    for key, stats in summary.per_package.items():
+        print(f"{key}: {json.dumps(stats)}")
+    lat = sorted(summary.grading_latency_s)
+    median = f"{lat[len(lat) // 2]:.2f}s" if lat else "n/a"
+    print(f"{summary.tasks} tasks -> {args.out} (graded request median {median})")
+    return 0 if summary.tasks else 1
 
 
 def format_task(task: Task) -> str:

@@ -45,7 +45,7 @@ _TASK_FIELDS = {f.name: f for f in dataclasses.fields(Task)}
 _REQUIRED = ("id", "suite", "split", "kind", "prompt")
 _STRING_FIELDS = (
     "id", "suite", "split", "kind", "prompt", "language", "entry_point", "test_script", "setup",
-    "reference_solution", "public_command", "compare",
+    "reference_solution", "public_command", "compare", "runner",
 )  # fmt: skip
 _CHOICES = {
     "split": SPLITS,
@@ -80,6 +80,8 @@ def task_to_record(task: Task) -> dict[str, Any]:
             }
         elif isinstance(value, Mapping):
             value = dict(value)
+        elif name == "editable":
+            value = list(value)
         record[name] = value
     return record
 
@@ -102,7 +104,7 @@ def task_from_record(
                 "upgrade codegym"
             )
         raise fail(f"'schema_version' must be {SCHEMA_VERSION}, got {version!r}")
-    unknown = [k for k in record if k != "schema_version" and k not in _TASK_FIELDS]
+    unknown = [k for k in record if k not in _RECORD_ONLY and k not in _TASK_FIELDS]
     if unknown:
         close = difflib.get_close_matches(unknown[0], _TASK_FIELDS, n=1)
         hint = f" (did you mean {close[0]!r}?)" if close else ""
@@ -127,11 +129,24 @@ def task_from_record(
     for name in ("files", "reference_files"):
         if name in record:
             value = record[name]
+            nullable = name == "reference_files" and "files_from" in record
             if not isinstance(value, dict) or not all(
-                isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+                isinstance(k, str) and (isinstance(v, str) or (nullable and v is None))
+                for k, v in value.items()
             ):
                 raise fail(f"{name!r} must be an object mapping paths to file text")
             kwargs[name] = value
+    if "files_from" in record:
+        _from_snapshot(record, kwargs, path, fail)
+    elif any(k in record for k in ("files_splices", "runner_from")) or any(
+        v is None for v in (record.get("reference_files") or {}).values()
+    ):
+        raise fail("'files_splices', 'runner_from' and null reference files need 'files_from'")
+    if "editable" in record:
+        value = record["editable"]
+        if not isinstance(value, list) or not all(isinstance(p, str) and p for p in value):
+            raise fail("'editable' must be a list of non-empty glob patterns")
+        kwargs["editable"] = tuple(value)
     if "metadata" in record:
         if not isinstance(record["metadata"], dict):
             raise fail("'metadata' must be a JSON object")
@@ -160,6 +175,88 @@ def task_from_record(
     if problem:
         raise fail(f"task {kwargs['id']!r}: {problem}")
     return Task(**kwargs)
+
+
+_RECORD_ONLY = ("schema_version", "files_from", "files_splices", "runner_from")
+_SNAPSHOTS: dict[Path, dict[str, str]] = {}
+
+
+def _from_snapshot(
+    record: Mapping[str, Any], kwargs: dict[str, Any], suite: Any, fail: Any
+) -> None:
+    """Fill `kwargs` from a record's snapshot keys: ``files_from`` (the shared files),
+    ``files_splices`` (path -> [offset, length, text]: the snapshot's file with `length`
+    characters at `offset` replaced by `text`), null values in ``reference_files`` (the
+    snapshot's text) and ``runner_from`` (a text file holding `runner`)."""
+    snapshot = _snapshot(record["files_from"], suite, fail)
+    files = {**snapshot, **kwargs.get("files", {})}
+    splices = record.get("files_splices", {})
+    if not isinstance(splices, dict):
+        raise fail("'files_splices' must map paths to [offset, length, text]")
+    for where, splice in splices.items():
+        ok = (
+            isinstance(splice, list) and len(splice) == 3
+            and all(type(n) is int and n >= 0 for n in splice[:2]) and isinstance(splice[2], str)
+        )  # fmt: skip
+        if not ok or where not in snapshot or splice[0] + splice[1] > len(snapshot[where]):
+            raise fail(f"files_splices[{where!r}] must be [offset, length, text] within the file")
+        start, length, text = splice
+        files[where] = snapshot[where][:start] + text + snapshot[where][start + length :]
+    kwargs["files"] = files
+    if "reference_files" in kwargs:
+        reference = {}
+        for where, text in kwargs["reference_files"].items():
+            if text is None and where not in snapshot:
+                raise fail(f"reference_files[{where!r}] is null but the snapshot lacks it")
+            reference[where] = snapshot[where] if text is None else text
+        kwargs["reference_files"] = reference
+    if "runner_from" in record:
+        kwargs["runner"] = _snapshot_text(record["runner_from"], suite, fail)
+
+
+_TEXTS: dict[Path, str] = {}
+
+
+def _snapshot_path(name: Any, suite: Any, fail: Any, key: str) -> Path:
+    if not isinstance(name, str) or not name or name.startswith("/") or ".." in name.split("/"):
+        raise fail(f"{key!r} must be a relative path to a file beside the suite")
+    if suite is None:
+        raise fail(f"{key!r} needs the suite's path to resolve against")
+    return (Path(suite).parent / name).resolve()
+
+
+def _snapshot_text(name: Any, suite: Any, fail: Any) -> str:
+    where = _snapshot_path(name, suite, fail, "runner_from")
+    text = _TEXTS.get(where)
+    if text is None:
+        try:
+            text = where.read_text("utf-8")
+        except (OSError, ValueError) as exc:
+            raise fail(f"runner_from {name!r}: cannot read it ({exc})") from None
+        _TEXTS[where] = text
+    return text
+
+
+def _snapshot(name: Any, suite: str | os.PathLike[str] | None, fail: Any) -> dict[str, str]:
+    """The files of a shared snapshot (``"files_from"``): a JSON object of path -> text in a
+    ``.json`` or ``.json.gz`` file named relative to the suite file's folder. Read once per
+    process; the tasks of one package version share it instead of each carrying a copy."""
+    where = _snapshot_path(name, suite, fail, "files_from")
+    files = _SNAPSHOTS.get(where)
+    if files is None:
+        try:
+            with _open_read(where) as fh:
+                files = json.loads(fh.read().decode("utf-8"))
+        except TaskFormatError as exc:
+            raise fail(f"files_from {name!r}: {exc}") from None
+        except (OSError, EOFError, ValueError) as exc:
+            raise fail(f"files_from {name!r}: cannot read it ({exc})") from None
+        if not isinstance(files, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in files.items()
+        ):
+            raise fail(f"files_from {name!r} must hold a JSON object mapping paths to file text")
+        _SNAPSHOTS[where] = files
+    return files
 
 
 def _kind_problem(fields: Mapping[str, Any]) -> str:

@@ -46,6 +46,7 @@ FORMATS: dict[str, str] = {
     "apps": "tasks.loaders.apps:load_apps",
     "codecontests": "tasks.loaders.apps:load_codecontests",
     "livecodebench": "tasks.loaders.livecodebench:load_livecodebench",
+    "swebench": "tasks.loaders.swebench:load_swebench",
 }
 """Upstream formats usable as ``"<format>:<source>"``; each function takes the source first."""
 

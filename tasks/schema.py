@@ -13,11 +13,16 @@ Kinds:
 - ``repo``: a small repository (`files`) with a bug or a missing feature. The agent edits files;
   the hidden `test_script` runs in the oracle and reaches the repository's functions through
   ``candidate_function("module.path:function")`` proxies, so nothing the agent writes (tests,
-  conftest.py, patched asserts) can change the verdict.
+  conftest.py, patched asserts) can change the verdict. A repository mined from a real project
+  (`tasks.mining`) is graded by its own pytest tests instead: `runner` runs them in the
+  candidate's process and the test script in the oracle records each hidden test's outcome;
+  `editable` names the files whose edits are graded, every other file is graded as shipped.
 """
 
 from __future__ import annotations
 
+import fnmatch
+import posixpath
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -66,6 +71,14 @@ class Task:
     """Repository tasks: files that, written over `files`, solve the task."""
     public_command: str = ""
     """Repository tasks: the command that runs the public tests (e.g. ``python -m pytest -q``)."""
+    editable: tuple[str, ...] = ()
+    """Repository tasks: glob patterns (``fnmatch``, ``*`` spans ``/``) of the paths whose edits
+    are graded; a pattern starting with ``!`` excludes, and the last pattern that matches wins.
+    Every other path is graded as it is in `files`, and new files there are dropped. Empty:
+    every edit is graded."""
+    runner: str = ""
+    """Repository tasks: trusted source run first in the candidate's process as its module,
+    whose `entry_point` function the hidden `test_script` calls (mined tasks: a pytest runner)."""
     compare: Literal["lines", "tokens", "exact"] = "lines"
     float_tol: float | None = None
     limits: Limits = field(default_factory=Limits)
@@ -122,17 +135,51 @@ class Task:
             )
         if self.kind == "repo":
             assert not isinstance(solution, str), "repo solutions are a mapping of files"
-            files = {**self.files, **solution}
             if hidden:
                 return FunctionRequest(
-                    source="",
+                    source=self.runner,
                     entry_point=self.entry_point or "main",
-                    files=files,
+                    files=graded_files(self.files, solution, self.editable),
                     test_script=self.test_script,
                     setup=self.setup,
                     float_tol=self.float_tol,
                     limits=self.limits,
                     details=False,
                 )
+            files = {**self.files, **solution}
             return CommandRequest(files=files, command=self.public_command, limits=self.limits)
         raise ValueError(f"task {self.id}: unknown kind {self.kind!r}")
+
+
+def graded_files(
+    files: Mapping[str, str], solution: Mapping[str, str], editable: tuple[str, ...]
+) -> dict[str, str]:
+    """The repository a grading request carries: `files` with the edits of `solution` that
+    `editable` allows (all of them when it is empty). A path that is not a plain relative path
+    (absolute, with ``..``, ``.`` or empty parts, or a backslash) is never graded: pytest would
+    otherwise find a ``conftest.py`` written above the repository."""
+    if not editable:
+        return {**files, **solution}
+    graded = dict(files)
+    for path, text in solution.items():
+        if is_editable(path, editable) and graded.get(path) != text:
+            graded[path] = text
+    return graded
+
+
+def is_editable(path: str, editable: tuple[str, ...]) -> bool:
+    """Whether `path` matches `editable` (see `Task.editable`), for a plain relative path."""
+    if (
+        not path
+        or "\\" in path
+        or path.startswith("/")
+        or posixpath.normpath(path) != path
+        or any(part in ("", ".", "..") for part in path.split("/"))
+    ):
+        return False
+    allowed = False
+    for pattern in editable:
+        negated = pattern.startswith("!")
+        if fnmatch.fnmatchcase(path, pattern[1:] if negated else pattern):
+            allowed = not negated
+    return allowed
