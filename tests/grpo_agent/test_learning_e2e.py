@@ -120,9 +120,6 @@ def config(tmp_path: Path, **overrides: Any) -> GRPOConfig:
         micro_batch_size=32,
         env_workers=4,
         device="cpu",
-        # The figures in the test's docstring were measured on the fp32 path; bf16 compute
-        # changes the tiny model's trajectory. test_trainer's toy-env run learns under bf16.
-        compute_dtype="float32",
     )
     values.update(overrides)
     return GRPOConfig(**values)
