@@ -34,6 +34,7 @@ __all__ = [
     "copy_parameters",
     "cpu_has_native_bf16",
     "cpuinfo_has_bf16",
+    "release_parameters",
     "resolve_compute_dtype",
 ]
 
@@ -98,7 +99,8 @@ def cast_copy(model: nn.Module, dtype: torch.dtype) -> nn.Module:
 
 @torch.no_grad()
 def copy_parameters(source: nn.Module, target: nn.Module) -> None:
-    """Write `source`'s parameter values into `target` (same structure), casting to its dtypes.
+    """Give `target` (same structure) `source`'s parameter values cast to `target`'s dtypes, in
+    fresh storage (so a `release_parameters`-ed copy is whole again).
 
     Tied weights appear once in ``parameters()`` on both sides, so each is copied once.
     """
@@ -108,4 +110,11 @@ def copy_parameters(source: nn.Module, target: nn.Module) -> None:
             f"parameter lists differ: {len(src)} in the source, {len(dst)} in the copy"
         )
     for s, d in zip(src, dst, strict=True):
-        d.copy_(s)
+        d.data = s.detach().to(d.dtype)
+
+
+def release_parameters(module: nn.Module) -> None:
+    """Free the storage of `module`'s parameters (each becomes an empty tensor of its dtype)
+    until `copy_parameters` fills them again."""
+    for param in module.parameters():
+        param.data = torch.empty(0, dtype=param.dtype, device=param.device)

@@ -11,8 +11,10 @@ By default the backend samples from the very module being trained, so `update_we
 nothing to copy; it switches the model to eval mode for the duration of a call and restores the
 previous mode. Given a `compute_dtype` narrower than the model's weights (bf16 over fp32 master
 weights on CPU, see `grpo_agent.precision`), it samples from a copy whose parameters are that
-dtype instead: half the bytes to read per decode step and native bf16 matmuls.
-`update_weights` then copies the trained values into it (~0.1 s for 135M parameters).
+dtype instead: half the bytes to read per decode step and native bf16 matmuls. The copy's
+parameters exist only during `generate`: cast from the trained model at the start of each call
+(~0.1 s for 135M parameters) and freed at its end, so the learner's update, where a step's
+memory peaks, does not also hold them (270 MB for SmolLM2-135M).
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ import torch
 from torch import nn
 
 from grpo_agent.generation.base import Completion, SamplingParams
-from grpo_agent.precision import cast_copy, copy_parameters
+from grpo_agent.precision import cast_copy, copy_parameters, release_parameters
 
 __all__ = ["TransformersGenerator", "sample_next"]
 
@@ -124,8 +126,9 @@ class TransformersGenerator:
         pad_token_id: used for left padding and for the inputs of finished rows; may equal the
             EOS id (positions decide, not ids).
         batch_size: most prompts per decode loop (0: all at once). Bounds the KV cache.
-        compute_dtype: sample from a copy of `model` with parameters of this dtype, refreshed by
-            `update_weights`; None (or the weights' own dtype) samples from `model` itself.
+        compute_dtype: sample from a copy of `model` with parameters of this dtype, cast from
+            the model given last (here or to `update_weights`) at each `generate` call and freed
+            after it; None (or the weights' own dtype) samples from `model` itself.
     """
 
     def __init__(
@@ -140,14 +143,16 @@ class TransformersGenerator:
         self.batch_size = batch_size
         weights = next(model.parameters()).dtype
         self._copy_dtype = compute_dtype if compute_dtype not in (None, weights) else None
+        self._source = model
         self.model = model if self._copy_dtype is None else cast_copy(model, self._copy_dtype)
+        if self._copy_dtype is not None:
+            release_parameters(self.model)  # filled at each generate call
         self._cache_kwarg, self._forward_kwargs = _forward_kwargs(model)
 
     def update_weights(self, model: nn.Module) -> None:
         if self._copy_dtype is None:
             self.model = model  # same parameters: nothing to copy
-        else:
-            copy_parameters(model, self.model)
+        self._source = model  # the copy, if any, is cast from it at the next generate call
         self._cache_kwarg, self._forward_kwargs = _forward_kwargs(model)
 
     def close(self) -> None:
@@ -160,6 +165,8 @@ class TransformersGenerator:
             return []
         step = self.batch_size or len(prompts)
         out: list[Completion] = []
+        if self._copy_dtype is not None:
+            copy_parameters(self._source, self.model)
         was_training = self.model.training
         self.model.eval()
         try:
@@ -167,6 +174,8 @@ class TransformersGenerator:
                 out.extend(self._generate_batch(prompts[i : i + step], params))
         finally:
             self.model.train(was_training)
+            if self._copy_dtype is not None:
+                release_parameters(self.model)
         return out
 
     @torch.inference_mode()

@@ -96,7 +96,8 @@ def test_bf16_sampler_decodes_greedily_as_the_fp32_model_does() -> None:
     prompts = [[2, 5, 7, 8, 16, 3, 2, 6], [2, 5, 7, 8, 18, 3, 2, 6], [2, 6]]
     fp32 = TransformersGenerator(model, pad_token_id=0).generate(prompts, params)
     fast = TransformersGenerator(model, pad_token_id=0, compute_dtype=torch.bfloat16)
-    assert next(fast.model.parameters()).dtype == torch.bfloat16 and fast.model is not model
+    assert fast.model is not model
+    assert all(p.dtype == torch.bfloat16 and p.numel() == 0 for p in fast.model.parameters())
     assert [c.token_ids for c in fast.generate(prompts, params)] == [c.token_ids for c in fp32]
     torch.manual_seed(4)
     with torch.no_grad():  # an update: the copy follows once told
@@ -152,11 +153,17 @@ def test_compute_dtype_picks_the_copies_and_the_update_path(tmp_path: Path) -> N
     gen_fp32, gen_fast = fp32.generator, fast.generator
     assert isinstance(gen_fp32, TransformersGenerator) and gen_fp32.model is fp32.model
     assert isinstance(gen_fast, TransformersGenerator) and gen_fast.model is not fast.model
-    assert next(gen_fast.model.parameters()).dtype == torch.bfloat16
     assert all(p.dtype == torch.float32 for p in fast.model.parameters())  # fp32 master weights
-    # the sampler's copy holds the trained weights after the last update
-    for p, c in zip(fast.model.parameters(), gen_fast.model.parameters(), strict=True):
-        torch.testing.assert_close(c, p.to(torch.bfloat16), atol=0, rtol=0)
+    # between generate calls (during the update) the bf16 copy holds no memory ...
+    assert all(c.numel() == 0 for c in gen_fast.model.parameters())
+    # ... and each call samples from the trained weights, cast
+    seen = []
+    gen_fast.model.register_forward_pre_hook(
+        lambda module, args: seen.append([p.clone() for p in module.parameters()])
+    )
+    gen_fast.generate([[2, 6]], SamplingParams(max_new_tokens=1))
+    for p, c in zip(fast.model.parameters(), seen[0], strict=True):
+        torch.testing.assert_close(c, p.detach().to(torch.bfloat16), atol=0, rtol=0)
     # same seed, same first batch: the losses differ only by the compute dtype's rounding
     first_fp32, first_fast = fp32_history[0]["loss/kl"], fast_history[0]["loss/kl"]
     assert first_fp32 != first_fast and abs(first_fp32 - first_fast) < 1e-2

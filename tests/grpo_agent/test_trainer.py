@@ -65,8 +65,11 @@ def trainer(cfg: GRPOConfig, **kwargs: Any) -> Trainer:
 
 @pytest.mark.slow
 def test_tiny_model_learns_on_the_toy_env(tmp_path: Path) -> None:
-    """Mean reward of the last 10 steps beats the first 10 by >= 0.25 (seed 0: ~0.10 -> ~0.6)."""
-    t = trainer(config(tmp_path))
+    """Mean reward of the last 10 steps beats the first 10 by >= 0.25 (seed 0: 0.092 -> 0.591,
+    pass rate 0.385), on the fp32 path the thresholds were set on. With bf16 compute the same
+    seed went 0.092 -> 0.370 with pass rate 0.09: on this 64-wide model bf16 learns more slowly
+    (the docker e2e run in test_learning_e2e learns under the default path)."""
+    t = trainer(config(tmp_path, compute_dtype="float32"))
     result = t.train()
     t.close()
     rewards = [m["reward/mean"] for m in result.history]
