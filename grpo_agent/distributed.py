@@ -188,7 +188,9 @@ class Distributed:
         if not self.enabled:
             return model
         ids = [self.local_rank] if next(model.parameters()).is_cuda else None
-        return _DDP(model, device_ids=ids)
+        # No buffer broadcast: the buffers (rotary frequencies) are alike on every rank, and a
+        # broadcast would be one more collective in forward passes.
+        return _DDP(model, device_ids=ids, broadcast_buffers=False)
 
     def reduce_next_backward(self, module: nn.Module, reduce: bool) -> None:
         """Whether the next forward/backward of `module` all-reduces gradients: only a rank's
@@ -196,6 +198,14 @@ class Distributed:
         is what ``DDP.no_sync()`` does, set per micro-batch instead of around it."""
         if isinstance(module, nn.parallel.DistributedDataParallel):
             module.require_backward_grad_sync = reduce
+
+    def backward(self, loss: torch.Tensor) -> None:
+        """``loss.backward()``; its gradient all-reduce (DDP's, in a rank's last micro-batch)
+        failing is reported as a lost rank."""
+        if not self.enabled:
+            loss.backward()
+            return
+        self._collective(loss.backward, "the gradient all-reduce", comms_only=True)
 
     def batch_totals(self, mask: torch.Tensor) -> BatchTotals:
         """Sequences, policy tokens and the widest row of the (B, T) loss mask over all ranks."""
@@ -260,10 +270,18 @@ class Distributed:
         self._collective(lambda: dist.all_reduce(t, op=reduce_op), what)
         return [float(v) for v in t.cpu().tolist()]
 
-    def _collective(self, fn: Any, what: str) -> None:
+    def _collective(self, fn: Any, what: str, *, comms_only: bool = False) -> None:
+        """Run `fn`; a communication error becomes a `DistributedError` (with `comms_only`, other
+        errors, e.g. out of memory in a backward pass, pass through as they are)."""
         try:
             fn()
         except (RuntimeError, dist.DistBackendError) as exc:
+            text = str(exc)
+            if comms_only and not (
+                isinstance(exc, dist.DistBackendError)
+                or any(m in text for m in ("gloo", "NCCL", "Connection", "Timed out"))
+            ):
+                raise
             raise DistributedError(
                 f"rank {self.rank}/{self.world_size} on {socket.gethostname()} lost the other "
                 f"ranks during {what} ({type(exc).__name__}: {str(exc).splitlines()[0][:300]}). "

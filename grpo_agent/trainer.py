@@ -539,7 +539,7 @@ class Trainer:
                     aggregation=config.aggregation,
                 )
                 weight = self.dist.loss_weight(config.aggregation, mb.loss_mask, totals)
-                (loss * weight).backward()
+                self.dist.backward(loss * weight)
                 loss_total += loss.item() * weight / self.dist.world_size / config.num_iterations
                 n = float(mb.loss_mask.sum())
                 tokens_seen += n

@@ -64,7 +64,7 @@ def main() -> None:
         batch, out = sys.argv[2], sys.argv[3]
         with open(batch, "rb") as f:
             cases, trajectories = pickle.load(f)
-        dist = Distributed.from_environment(torch.device("cpu"), timeout_s=120)
+        dist = Distributed.from_environment(torch.device("cpu"), timeout_s=900)
         try:
             results = [update_params(GRPOConfig(**case), trajectories, dist) for case in cases]
         finally:

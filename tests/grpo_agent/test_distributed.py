@@ -25,9 +25,10 @@ from typing import Any
 import pytest
 import torch
 import yaml
-from conftest import make_model
+from conftest import AddEnv, make_model, make_tokenizer
 from dist_worker import update_params
 
+from grpo_agent.config import GRPOConfig
 from grpo_agent.distributed import Distributed, reduce_metric_rows
 from grpo_agent.errors import ConfigError
 from grpo_agent.loss import AGGREGATIONS, global_microbatch_weight, microbatch_weight
@@ -185,12 +186,8 @@ CASES: list[dict[str, Any]] = [
 
 @pytest.mark.slow
 def test_two_ranks_update_like_one_process(tmp_path: Path) -> None:
-    from conftest import AddEnv, make_tokenizer
-
     # One global batch of 5 groups, rolled out once and given to both sides.
     cfg = base_config(tmp_path)
-    from grpo_agent.config import GRPOConfig
-
     source = Trainer(
         GRPOConfig(**cfg),
         model=make_model(0),
@@ -209,7 +206,7 @@ def test_two_ranks_update_like_one_process(tmp_path: Path) -> None:
     procs = launch([str(WORKER), "update", str(batch), str(out)])
 
     single = [update_params(GRPOConfig(**case), trajectories) for case in cases]
-    wait_all(procs, timeout=600)
+    wait_all(procs, timeout=1200)
     ranked = torch.load(out, weights_only=True)
     init = make_model(0).state_dict()
     for case, one, two in zip(CASES, single, ranked, strict=True):
@@ -310,7 +307,7 @@ def test_lost_rank_stops_the_others_and_leaves_no_container(tmp_path: Path, how:
     )
     try:
         # Wait until both ranks have containers and rank 0 logged a step: training is under way.
-        deadline = time.monotonic() + 300
+        deadline = time.monotonic() + 600
         metrics = tmp_path / "tiny_ddp" / "metrics.jsonl"
         while time.monotonic() < deadline:
             assert all(p.poll() is None for p in procs), procs[0].stdout.read()  # type: ignore[union-attr]
@@ -322,7 +319,7 @@ def test_lost_rank_stops_the_others_and_leaves_no_container(tmp_path: Path, how:
                 break
             time.sleep(1)
         else:
-            pytest.fail("the two-rank run did not get going within 300 s")
+            pytest.fail("the two-rank run did not get going within 600 s")
         procs[1].send_signal(signal.SIGKILL if how == "killed" else signal.SIGSTOP)
         killed_at = time.monotonic()
         out, _ = procs[0].communicate(timeout=180)
