@@ -92,15 +92,14 @@ def connect(base_url: str | Mapping[str, Any] | None = None, *, timeout: float =
     one."""
     import docker
 
+    kwargs = engine_kwargs(base_url) if base_url else None  # a malformed entry: ValueError
     try:
         client = (
-            docker.DockerClient(timeout=timeout, **engine_kwargs(base_url))
-            if base_url
+            docker.DockerClient(timeout=timeout, **kwargs)
+            if kwargs
             else docker.from_env(timeout=timeout)
         )
         client.ping()
-    except ValueError:
-        raise
     except Exception as exc:  # noqa: BLE001 - every way of not answering means the same here
         where = base_url or os.environ.get("DOCKER_HOST") or "the local socket"
         raise EngineUnavailableError(
