@@ -71,6 +71,8 @@ class GRPOConfig:
     """Turns per episode at evaluation (0: max_turns). With 2 or more, pass@1 is reported at the first and the final turn."""
     resume: bool = False
     """Continue from the newest checkpoint of <output_dir>/<name>/ (model, optimizer, schedule, RNG, data position)."""
+    dist_timeout_s: float = 1800.0
+    """Under torchrun: seconds a rank waits in a collective for the others before it stops with an error (must exceed rank 0's eval and checkpoint time)."""
 
     # -- model -----------------------------------------------------------------------------
     model: str = "default"
@@ -222,6 +224,8 @@ class GRPOConfig:
             raise ConfigError(
                 f"need 0 <= clip_low < 1 and clip_high >= 0, got {self.clip_low}, {self.clip_high}"
             )
+        if self.dist_timeout_s <= 0:
+            raise ConfigError(f"dist_timeout_s must be > 0, got {self.dist_timeout_s}")
         if self.beta < 0 or self.learning_rate <= 0 or self.temperature < 0:
             raise ConfigError("beta and temperature must be >= 0 and learning_rate > 0")
         unknown = [s for s in self.eval_splits if s not in SPLITS]

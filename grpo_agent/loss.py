@@ -17,7 +17,7 @@ from collections.abc import Callable
 
 import torch
 
-__all__ = ["AGGREGATIONS", "microbatch_weight", "policy_loss"]
+__all__ = ["AGGREGATIONS", "global_microbatch_weight", "microbatch_weight", "policy_loss"]
 
 
 def seq_mean_token_mean(per_token: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
@@ -134,4 +134,27 @@ def microbatch_weight(aggregation: str, mask_micro: torch.Tensor, mask_full: tor
         return float(mask_micro.sum()) / max(float(mask_full.sum()), 1.0)
     if aggregation in AGGREGATIONS:
         return mask_micro.shape[0] / mask_full.shape[0]
+    raise ValueError(f"unknown aggregation {aggregation!r}; choose one of {sorted(AGGREGATIONS)}")
+
+
+def global_microbatch_weight(
+    aggregation: str, mask_micro: torch.Tensor, *, sequences: int, tokens: float, width: int
+) -> float:
+    """Factor that makes the sum of micro-batch losses, over every micro-batch of every rank,
+    equal the loss of the whole batch of `sequences` rows, `tokens` policy tokens and `width`
+    columns (the widest row of any rank).
+
+    Like `microbatch_weight`, with the denominators of the global batch instead of the local
+    one: its share of sequences (``seq-mean-token-mean``), of policy tokens (``token-mean``), or
+    of the B x T cells (Dr. GRPO: a micro-batch's loss divides by its own B_mb x T_mb, the
+    whole batch's by B x T). With one rank and micro-batches as wide as the batch, it equals
+    `microbatch_weight`.
+    """
+    rows, cols = mask_micro.shape
+    if aggregation == "token-mean":
+        return float(mask_micro.sum()) / max(tokens, 1.0)
+    if aggregation == "seq-mean-token-mean":
+        return rows / max(sequences, 1)
+    if aggregation == "seq-mean-token-sum-norm":
+        return rows * cols / max(sequences * width, 1)
     raise ValueError(f"unknown aggregation {aggregation!r}; choose one of {sorted(AGGREGATIONS)}")

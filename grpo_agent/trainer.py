@@ -28,10 +28,11 @@ from tqdm.auto import tqdm
 from grpo_agent.advantages import group_advantages, informative_groups
 from grpo_agent.checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint
 from grpo_agent.config import GRPOConfig
+from grpo_agent.distributed import Distributed
 from grpo_agent.errors import ConfigError, RolloutError
 from grpo_agent.generation.base import Generator, SamplingParams
 from grpo_agent.logprobs import disable_dropout, token_logprobs
-from grpo_agent.loss import microbatch_weight, policy_loss
+from grpo_agent.loss import policy_loss
 from grpo_agent.metrics import MetricsLogger, trajectory_metrics
 from grpo_agent.models import (
     load_policy,
@@ -88,12 +89,19 @@ class Trainer:
         generator: Generator | None = None,
         eval_hook: EvalHook | None = None,
         sandbox: Sandbox | None = None,
+        distributed: Distributed | None = None,
     ) -> None:
         self.config = config
         # The default environments share one sandbox: `sandbox` if given (it stays the
         # caller's), else one built from the config on first use and closed by `close`.
-        self._sandbox = SandboxHandle(sandbox, config.sandbox, **config.sandbox_options)
-        self.device = resolve_device(config.device)
+        # One trainer per rank under torchrun (grpo_agent/distributed.py); else one process.
+        self._owns_dist = distributed is None
+        self.dist = distributed or Distributed.from_environment(
+            resolve_device(config.device), timeout_s=config.dist_timeout_s
+        )
+        self.device = self.dist.device(resolve_device(config.device))
+        options = self.dist.sandbox_options(config.sandbox, config.sandbox_options)  # this node's
+        self._sandbox = SandboxHandle(sandbox, config.sandbox, **options)
         seed_everything(config.seed)
         # The environments (and their sandbox) before the model: a missing engine or an
         # unknown env_id is said at once, not after the model has loaded.
@@ -117,6 +125,10 @@ class Trainer:
         self.compute_dtype = resolve_compute_dtype(
             config.compute_dtype, device=self.device, weights=next(self.model.parameters()).dtype
         )
+        # DDP over the ranks (broadcasting rank 0's weights first), or the model itself.
+        self.train_model = self.dist.wrap(self.model)
+        if self.dist.enabled:
+            seed_everything(self.dist.seed(config.seed))  # each rank draws its own samples
         self.reference = make_reference(self.model, beta=config.beta, dtype=self.compute_dtype)
         self.optimizer, self.scheduler = build_optimizer(self.model, config)
         self.sampler = TaskSampler(
@@ -147,7 +159,7 @@ class Trainer:
                 generation_batch_size=config.generation_batch_size,
                 env_workers=config.env_workers,
                 overlap=config.overlap_env_steps,
-                seed=config.seed,
+                seed=self.dist.seed(config.seed),
             ),
         )
         # Periodic held-out evaluation: the hook given, else, with eval_every set, the config's
@@ -225,7 +237,8 @@ class Trainer:
                 gpu_memory_utilization=self.config.vllm_gpu_memory_utilization,
                 sleep=self.config.vllm_sleep,
                 max_model_len=self.config.max_seq_len,
-                seed=self.config.seed,
+                seed=self.dist.seed(self.config.seed),
+                external_launcher=self.dist.enabled,
             )
         from grpo_agent.generation.hf import TransformersGenerator
 
@@ -242,8 +255,14 @@ class Trainer:
         config = self.config
         if config.resume:
             self._restore()
-        config.save(f"{config.run_dir}/config.yaml")
-        logger = MetricsLogger(config.run_dir, resume_step=self.step if config.resume else None)
+        main = self.dist.is_main  # rank 0 writes the run's files
+        if main:
+            config.save(f"{config.run_dir}/config.yaml")
+        logger = (
+            MetricsLogger(config.run_dir, resume_step=self.step if config.resume else None)
+            if main
+            else None
+        )
         history: list[dict[str, float]] = []
         saved_at = self.step
         bar = tqdm(
@@ -251,30 +270,28 @@ class Trainer:
             initial=self.step,
             desc=config.name,
             dynamic_ncols=True,
-            disable=None,
+            disable=None if main else True,
         )
         try:
             with self._sigint_requests_stop():
                 while self.step < config.max_steps and not self._stop_requested:
                     began = time.perf_counter()
 
-                    # rollout
-                    trajectories, metrics = self._collect()
+                    # rollout (this rank's groups)
+                    failure: RolloutError | None = None
+                    try:
+                        trajectories, metrics = self._collect()
+                    except RolloutError as exc:
+                        failure = exc
+                    self.dist.check(failure, f"the rollout of step {self.step + 1}")
                     rollout_s = time.perf_counter() - began
 
                     # advantages
-                    groups = len(trajectories) // config.group_size
-                    rewards = torch.tensor([t.reward for t in trajectories]).view(
-                        groups, config.group_size
-                    )
-                    advantages = group_advantages(
-                        rewards, scale=config.advantage_scale, eps=config.advantage_eps
-                    )
-                    metrics["loss/advantage_abs_mean"] = advantages.abs().mean().item()
+                    advantages, metrics["loss/advantage_abs_mean"] = self._advantages(trajectories)
 
                     # update
                     updated = time.perf_counter()
-                    metrics.update(self._update(trajectories, advantages.flatten()))
+                    metrics.update(self._update(trajectories, advantages))
                     self.step += 1
                     update_s = time.perf_counter() - updated
 
@@ -299,9 +316,14 @@ class Trainer:
                             torch.cuda.max_memory_allocated(self.device) / 2**20
                         )
 
-                    # eval
+                    metrics = self.dist.reduce_metrics(metrics, weight=len(trajectories))
+                    # Ctrl-C reaches the ranks at different moments: all stop after the same step.
+                    self._stop_requested = self.dist.any(self._stop_requested, "stop request")
+
+                    # eval (rank 0; the others wait at their next collective)
                     if (
                         self.eval_hook is not None
+                        and main
                         and config.eval_every
                         and self.step % config.eval_every == 0
                     ):
@@ -311,13 +333,15 @@ class Trainer:
                         metrics.update({f"eval/{k}": float(v) for k, v in results.items()})
 
                     history.append(metrics)
-                    if self.step % config.log_every == 0 or self.step == config.max_steps:
+                    if logger is not None and (
+                        self.step % config.log_every == 0 or self.step == config.max_steps
+                    ):
                         logger.log(self.step, metrics)
                     bar.update(1)
                     bar.set_postfix(
                         reward=f"{metrics['reward/mean']:.3f}", kl=f"{metrics['loss/kl']:.4f}"
                     )
-                    if bar.disable and self.step % config.log_every == 0:
+                    if main and bar.disable and self.step % config.log_every == 0:
                         # No terminal (a log file, CI): one line per logged step instead.
                         print(
                             _progress_line(config, self.step, metrics), file=sys.stderr, flush=True
@@ -333,8 +357,9 @@ class Trainer:
                 self.save()
         finally:
             bar.close()
-            logger.close()
-        if self._stop_requested:
+            if logger is not None:
+                logger.close()
+        if self._stop_requested and main:
             print(
                 f"interrupted: checkpoint saved at step {self.step}; continue with --set resume=true",
                 file=sys.stderr,
@@ -345,35 +370,50 @@ class Trainer:
         self.rollout.close()
         self.generator.close()
         self._sandbox.close()
+        if self._owns_dist:
+            self.dist.close()
 
     # -- rollout ------------------------------------------------------------------------------
 
     def _collect(self) -> tuple[list[Trajectory], dict[str, float]]:
-        """N groups of G trajectories; with dynamic sampling, only groups with reward spread."""
+        """This rank's share of N groups of G trajectories; with dynamic sampling, only groups
+        with reward spread.
+
+        Every rank draws the same tasks from its sampler (seeded alike) and rolls out its `shard`
+        of them, so the samplers stay in step and group numbers are global.
+        """
         config = self.config
-        trajectories, stats = self.rollout.collect(self.sampler.take(config.tasks_per_step))
+        tasks = self.sampler.take(config.tasks_per_step)
+        share = self.dist.shard(config.tasks_per_step)
+        wanted = share.stop - share.start  # this rank's groups
+        trajectories, stats = self.rollout.collect(tasks[share], group_offset=share.start)
         all_stats = [stats]
-        sampled_groups = config.tasks_per_step
+        sampled_groups = wanted
+        offset = config.tasks_per_step  # groups drawn by all ranks so far
         refills = 0
         trajectories, dropped = self._without_infra_errors(trajectories)
         if config.dynamic_sampling:
             kept = self._informative(trajectories)
-            while (
-                len(kept) < config.tasks_per_step * config.group_size
-                and refills < config.max_refill_rounds
-            ):
-                missing = config.tasks_per_step - len(kept) // config.group_size
-                more, stats = self.rollout.collect(
-                    self.sampler.take(missing), group_offset=sampled_groups
-                )
-                all_stats.append(stats)
-                sampled_groups += missing
+            while refills < config.max_refill_rounds:
+                # Refill rounds are collective: all ranks draw the missing groups of all ranks
+                # (the samplers stay in step) and each rolls out its own.
+                missing = wanted - len(kept) // config.group_size
+                counts = self.dist.all_gather(missing, "dynamic sampling")
+                if not any(counts):
+                    break
+                first = sum(counts[: self.dist.rank])
+                more_tasks = self.sampler.take(sum(counts))[first : first + missing]
                 refills += 1
-                more, lost = self._without_infra_errors(more)
-                dropped += lost
-                kept += self._informative(more)
+                if missing:
+                    more, stats = self.rollout.collect(more_tasks, group_offset=offset + first)
+                    all_stats.append(stats)
+                    sampled_groups += missing
+                    more, lost = self._without_infra_errors(more)
+                    dropped += lost
+                    kept += self._informative(more)
+                offset += sum(counts)
             if kept:  # with no informative group at all, train on the batch (KL term only)
-                trajectories = kept[: config.tasks_per_step * config.group_size]
+                trajectories = kept[: wanted * config.group_size]
         if not trajectories:
             raise RolloutError(
                 f"the sandbox failed on every group of step {self.step + 1} ({dropped} groups); "
@@ -418,6 +458,19 @@ class Trainer:
 
     # -- update -------------------------------------------------------------------------------
 
+    def _advantages(self, trajectories: list[Trajectory]) -> tuple[torch.Tensor, float]:
+        """(B,) advantages of this rank's trajectories, computed over the whole step's batch
+        (every rank's rewards: batch scaling needs them all), and their global mean |A|."""
+        rewards = [t.reward for t in trajectories]
+        everyone = self.dist.all_gather(rewards, "advantages")
+        offset = sum(len(r) for r in everyone[: self.dist.rank])
+        advantages = group_advantages(
+            torch.tensor([r for rank in everyone for r in rank]).view(-1, self.config.group_size),
+            scale=self.config.advantage_scale,
+            eps=self.config.advantage_eps,
+        ).flatten()
+        return advantages[offset : offset + len(rewards)], advantages.abs().mean().item()
+
     def _micro_batches(self, batch: Batch) -> Iterator[tuple[slice, Batch]]:
         size = self.config.micro_batch_size
         keep_width = self.config.aggregation == "seq-mean-token-sum-norm"  # T is part of the loss
@@ -461,6 +514,10 @@ class Trainer:
         # With one update per batch the policy *is* the old policy: its detached log-probs serve.
         old = self._frozen_logprobs(batch, reference=False) if config.num_iterations > 1 else None
         params = [p for p in self.model.parameters() if p.requires_grad]
+        # The loss's denominators over every rank's batch: the objective of a step does not
+        # depend on how many ranks share it.
+        totals = self.dist.batch_totals(batch.loss_mask)
+        last = -(-batch.input_ids.shape[0] // config.micro_batch_size) - 1
         self.model.train()
         sums: dict[str, float] = {}
         ratio_min, ratio_max, tokens_seen, loss_total = float("inf"), 0.0, 0.0, 0.0
@@ -468,10 +525,12 @@ class Trainer:
         grad_norm = torch.tensor(0.0)
         for iteration in range(config.num_iterations):
             self.optimizer.zero_grad(set_to_none=True)
-            for rows, mb in self._micro_batches(batch):
+            for index, (rows, mb) in enumerate(self._micro_batches(batch)):
                 width = mb.input_ids.shape[1]
+                # Gradients are summed over ranks once per optimizer step, in the last backward.
+                self.dist.reduce_next_backward(self.train_model, index == last)
                 lp = token_logprobs(
-                    self.model,
+                    self.train_model,
                     mb.input_ids,
                     mb.attention_mask,
                     temperature=config.temperature,
@@ -494,9 +553,9 @@ class Trainer:
                     beta=config.beta,
                     aggregation=config.aggregation,
                 )
-                weight = microbatch_weight(config.aggregation, mb.loss_mask, batch.loss_mask)
-                (loss * weight).backward()
-                loss_total += loss.item() * weight / config.num_iterations
+                weight = self.dist.loss_weight(config.aggregation, mb.loss_mask, totals)
+                self.dist.backward(loss * weight)
+                loss_total += loss.item() * weight / self.dist.world_size / config.num_iterations
                 n = float(mb.loss_mask.sum())
                 tokens_seen += n
                 for key in (
@@ -542,16 +601,20 @@ class Trainer:
     # -- checkpoint ---------------------------------------------------------------------------
 
     def save(self) -> None:
-        save_checkpoint(
-            self.config.run_dir,
-            step=self.step,
-            model=self.model,
-            tokenizer=self.tokenizer,
-            optimizer=self.optimizer,
-            scheduler=self.scheduler,
-            sampler_state=self.sampler.state_dict(),
-            keep=self.config.keep_checkpoints,
-        )
+        """Rank 0 writes the checkpoint (weights and optimizer are alike on every rank); each
+        other rank then adds its RNG state to it."""
+        if self.dist.is_main:
+            save_checkpoint(
+                self.config.run_dir,
+                step=self.step,
+                model=self.model,
+                tokenizer=self.tokenizer,
+                optimizer=self.optimizer,
+                scheduler=self.scheduler,
+                sampler_state=self.sampler.state_dict(),
+                keep=self.config.keep_checkpoints,
+            )
+        self.dist.save_rank_state(self.config.run_dir, self.step)
 
     def _restore(self) -> None:
         path = latest_checkpoint(self.config.run_dir)
@@ -564,6 +627,7 @@ class Trainer:
         state = load_checkpoint(
             path, model=self.model, optimizer=self.optimizer, scheduler=self.scheduler
         )
+        self.dist.restore_rank_state(path)
         self.sampler.load_state_dict(state["sampler"])
         self.step = state["step"]
         self.generator.update_weights(self.model)

@@ -56,15 +56,47 @@ def _process_start(pid: int) -> str:
         return "?"
 
 
-def connect(base_url: str | None = None, *, timeout: float = 30.0) -> Any:
-    """A docker-py client for `base_url` (``None``: the environment's DOCKER_HOST or the local
-    socket), checked with a ping. Raises `EngineUnavailableError` saying how to start one."""
+def engine_kwargs(host: str | Mapping[str, Any]) -> dict[str, Any]:
+    """``docker.DockerClient`` arguments for one entry of `hosts`: a URL (``unix://``,
+    ``tcp://``, ``ssh://``), or a mapping ``{url, tls: {ca_cert, client_cert, client_key,
+    verify}, use_ssh_client}``. `tls` is what ``docker --tlsverify --tlscacert ... --tlscert
+    ... --tlskey ...`` takes; `use_ssh_client` runs the system's ``ssh`` for ``ssh://`` (else the
+    docker SDK needs paramiko)."""
+    if isinstance(host, str):
+        return {"base_url": host}
+    unknown = set(host) - {"url", "tls", "use_ssh_client"}
+    if "url" not in host or unknown:
+        raise ValueError(
+            f"a sandbox host is a URL or {{url, tls, use_ssh_client}}, got {dict(host)!r}"
+        )
+    kwargs: dict[str, Any] = {"base_url": host["url"]}
+    if host.get("use_ssh_client"):
+        kwargs["use_ssh_client"] = True
+    tls = host.get("tls")
+    if tls:
+        from docker.tls import TLSConfig
+
+        cert, key = tls.get("client_cert"), tls.get("client_key")
+        kwargs["tls"] = TLSConfig(
+            client_cert=(cert, key) if cert and key else None,
+            ca_cert=tls.get("ca_cert"),
+            verify=tls.get("verify", True),
+        )
+    return kwargs
+
+
+def connect(base_url: str | Mapping[str, Any] | None = None, *, timeout: float = 30.0) -> Any:
+    """A docker-py client for `base_url` (``None``: the environment's DOCKER_HOST, with its
+    DOCKER_TLS_VERIFY and DOCKER_CERT_PATH, or the local socket; else a `hosts` entry, see
+    `engine_kwargs`), checked with a ping. Raises `EngineUnavailableError` saying how to start
+    one."""
     import docker
 
+    kwargs = engine_kwargs(base_url) if base_url else None  # a malformed entry: ValueError
     try:
         client = (
-            docker.DockerClient(base_url=base_url, timeout=timeout)
-            if base_url
+            docker.DockerClient(timeout=timeout, **kwargs)
+            if kwargs
             else docker.from_env(timeout=timeout)
         )
         client.ping()
@@ -284,8 +316,9 @@ class DockerSandbox(WorkerPool):
         pool_size: containers (each runs one request at a time). Default: CPU cores.
         pipeline: requests a container may hold at once: the next waits in its input and
             starts as soon as the previous result is out (1: no pipelining).
-        hosts: Docker engine URLs (``unix://``, ``tcp://``, ``ssh://``) to spread the pool over,
-            round-robin. Default: the environment's engine (DOCKER_HOST or the local socket).
+        hosts: Docker engines to spread the pool over, round-robin: URLs (``unix://``,
+            ``tcp://``, ``ssh://``) or ``{url, tls, use_ssh_client}`` mappings (`engine_kwargs`).
+            Default: the environment's engine (DOCKER_HOST or the local socket).
         image: the sandbox image; default: this version's recipe tag, built when missing.
         build: build the image when it is missing (else raise `ImageError`).
         memory_mb: memory (== memory+swap) of each container; it must hold the candidate
@@ -302,7 +335,7 @@ class DockerSandbox(WorkerPool):
         self,
         *,
         pool_size: int | None = None,
-        hosts: Sequence[str] | None = None,
+        hosts: Sequence[str | Mapping[str, Any]] | None = None,
         image: str | None = None,
         build: bool = True,
         memory_mb: int = 2048,
@@ -326,7 +359,7 @@ class DockerSandbox(WorkerPool):
         super().__init__(
             pool_size=pool_size or os.cpu_count() or 1, retries=retries, pipeline=pipeline
         )
-        urls: list[str | None] = list(hosts) if hosts else [None]
+        urls: list[str | Mapping[str, Any] | None] = list(hosts) if hosts else [None]
         self.clients = [connect(url) for url in urls]
         self.image = image or image_mod.default_tag()
         self._opts = {

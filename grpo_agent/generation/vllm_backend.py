@@ -48,6 +48,8 @@ class VLLMGenerator:
         gpu_memory_utilization: share of GPU memory vLLM may take; the rest is the trainer's.
         sleep: release the engine's memory between rollouts (needs vLLM's sleep mode).
         dtype, max_model_len, seed: passed to ``vllm.LLM``.
+        external_launcher: one engine per torchrun rank, in the rank's process and on its GPU
+            (``distributed_executor_backend="external_launcher"``).
     """
 
     def __init__(
@@ -60,8 +62,14 @@ class VLLMGenerator:
         dtype: str = "auto",
         max_model_len: int | None = None,
         seed: int = 0,
+        external_launcher: bool = False,
     ) -> None:
         vllm = _import_vllm()
+        # Under torchrun each rank holds its own engine on its own GPU: vLLM's external_launcher
+        # executor runs the engine in this process on the rank's device (docs/scale.md, untested).
+        launcher = (
+            {"distributed_executor_backend": "external_launcher"} if external_launcher else {}
+        )
         self._vllm = vllm
         self.sleep = sleep
         self.llm = vllm.LLM(
@@ -72,6 +80,7 @@ class VLLMGenerator:
             dtype=dtype,
             max_model_len=max_model_len,
             seed=seed,
+            **launcher,
         )
         self._asleep = False
 
