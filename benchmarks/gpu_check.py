@@ -105,6 +105,7 @@ def first_ratio_deviation(trainer: Any, trajectories: list[Any]) -> float:
             mb.attention_mask,
             temperature=trainer.config.temperature,
             start=mb.first_policy_column,
+            compute_dtype=trainer.compute_dtype,  # as the trainer's own forwards run
         ).logprobs.detach()  # (b, t)
         old = frozen[rows, : lp.shape[1]].to(lp.device)
         on = mb.loss_mask > 0
@@ -126,6 +127,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         config = build_config(args, out)
         began = time.perf_counter()
         trainer = Trainer(config)
+        compute_dtype = trainer.compute_dtype
         load_s = time.perf_counter() - began
         steps: list[dict[str, float]] = []
         ratio_dev = float("nan")
@@ -150,7 +152,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     finite = all(
         math.isfinite(m["loss/total"]) and math.isfinite(m["loss/grad_norm"]) for m in steps
     )
-    tol = RATIO_TOL[config.dtype if config.dtype != "auto" else "float32"]
+    # bf16 weights or bf16 compute (autocast over fp32 weights) round alike
+    bf16 = torch.bfloat16 in (getattr(torch, config.dtype, None), compute_dtype)
+    tol = RATIO_TOL["bfloat16" if bf16 else "float32"]
     report = {
         "device": torch.cuda.get_device_name(0) if cuda else "cpu (dry run)",
         "torch": torch.__version__,

@@ -115,8 +115,10 @@ def reap_orphans(client: Any) -> int:
     """Remove sandbox containers whose owning process (on this host) is gone."""
     removed = 0
     host = socket.gethostname()
-    for container in client.containers.list(all=True, filters={"label": LABEL}):
-        owner = container.labels.get(OWNER_LABEL, "")
+    # One listing call: `containers.list` inspects each container after listing it, and fails
+    # on one that another process removed in between (a pool shutting down beside this one).
+    for container in client.api.containers(all=True, filters={"label": LABEL}):
+        owner = (container.get("Labels") or {}).get(OWNER_LABEL, "")
         owner_host, _, rest = owner.partition(":")
         pid_text, _, start = rest.partition(":")
         if owner_host != host or not pid_text.isdigit():
@@ -124,7 +126,7 @@ def reap_orphans(client: Any) -> int:
         if _process_start(int(pid_text)) == start:
             continue  # its owner is alive
         try:
-            container.remove(force=True)
+            client.api.remove_container(container["Id"], force=True)
             removed += 1
         except Exception:  # noqa: BLE001 - already gone, or being removed
             pass

@@ -283,8 +283,12 @@ def sandbox_containers(pid: int) -> list[str]:
 
     client = docker.from_env()
     prefix = f"{socket.gethostname()}:{pid}:"
-    found = client.containers.list(all=True, filters={"label": LABEL})
-    return [c.id for c in found if c.labels.get(OWNER_LABEL, "").startswith(prefix)]
+    # one listing call: `containers.list` inspects each container after listing it, which
+    # fails on one removed meanwhile (the owner's pool is shutting down)
+    found = client.api.containers(all=True, filters={"label": LABEL})
+    return [
+        c["Id"] for c in found if (c.get("Labels") or {}).get(OWNER_LABEL, "").startswith(prefix)
+    ]
 
 
 @pytest.mark.docker
