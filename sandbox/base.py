@@ -285,7 +285,9 @@ class ExecResult:
 @runtime_checkable
 class Sandbox(Protocol):
     """Runs untrusted code. One required method, `run`; `run_many` runs concurrently and keeps
-    the order of its input. Use as a context manager, or call `close()`."""
+    the order of its input. Both may be called from several threads at once (an evaluation keeps
+    two batches in flight; a trainer steps environments from worker threads). Use as a context
+    manager, or call `close()`."""
 
     def run(self, request: ExecRequest) -> ExecResult: ...
 

@@ -122,11 +122,12 @@ class WorkerPool:
             self._lock.notify_all()  # wake the callers waiting for a worker
         for job in queued:
             job.fail(SandboxClosedError("this sandbox was closed during run_many"))
-        for worker in workers:
-            try:
-                worker.close()
-            except Exception:  # noqa: BLE001 - closing is best effort
-                log.debug("closing %s failed", worker.name, exc_info=True)
+        if len(workers) > 1:  # each close waits for the engine to remove a container
+            with ThreadPoolExecutor(max_workers=min(len(workers), 8)) as ex:
+                ex.map(_close_quietly, workers)
+        else:
+            for worker in workers:
+                _close_quietly(worker)
         if self._threads is not None:
             self._threads.shutdown(wait=False, cancel_futures=True)
         _unregister(self)
@@ -356,6 +357,13 @@ class WorkerPool:
                 continue
             self._install(slot, fresh)
             return
+
+
+def _close_quietly(worker: Worker) -> None:
+    try:
+        worker.close()
+    except Exception:  # noqa: BLE001 - closing is best effort
+        log.debug("closing %s failed", worker.name, exc_info=True)
 
 
 class _Job:

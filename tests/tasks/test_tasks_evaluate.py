@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 import json
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
@@ -92,7 +94,7 @@ def test_score_samples_runs_by_task_and_answers_in_sample_order(tasks: list[Task
     samples = _samples([("Mini/0", "passed"), ("Mini/1", "timeout"), ("Mini/0", "failed")])
     sandbox = VerdictBySource()
     seen: list[list[ScoredSample]] = []
-    scored = score_samples(tasks, samples, sandbox, batch_size=2, on_batch=seen.append)
+    scored = score_samples(tasks, samples, sandbox, batch_size=2, in_flight=1, on_batch=seen.append)
     # Mini/0's two samples run together (one oracle), then Mini/1
     assert sandbox.batches == [2, 1] and sandbox.ran == ["passed", "failed", "timeout"]
     # rows go out in sample order, each as soon as every row before it is in
@@ -104,6 +106,57 @@ def test_score_samples_runs_by_task_and_answers_in_sample_order(tasks: list[Task
     assert (row["passed"], row["tests_passed"], row["tests_total"], row["duration_s"]) == (
         False, 1, 2, 0.5,
     )  # fmt: skip
+
+
+class SecondBatchFirst(VerdictBySource):
+    """Holds the first batch until the second one has started: a caller that waits for one
+    batch before sending the next deadlocks here (the test times the wait out)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.second_started = threading.Event()
+        self.calls = 0
+        self.lock = threading.Lock()
+
+    def run_many(self, requests: Sequence[ExecRequest]) -> list[ExecResult]:
+        with self.lock:
+            self.calls += 1
+            call = self.calls
+        if call == 1:
+            assert self.second_started.wait(10), "the second batch never started"
+        else:
+            self.second_started.set()
+        return super().run_many(requests)
+
+
+def test_score_samples_keeps_two_batches_in_flight_and_rows_in_order(tasks: list[Task]) -> None:
+    verdicts = ["passed", "failed", "timeout", "passed", "failed"]
+    samples = _samples([(f"Mini/{i % 2}", v) for i, v in enumerate(verdicts)])
+    seen: list[ScoredSample] = []
+    scored = score_samples(
+        tasks, samples, SecondBatchFirst(), batch_size=2, in_flight=2, on_batch=seen.extend
+    )
+    assert [s.status for s in scored] == verdicts
+    assert seen == scored  # the first batch finished last, yet rows went out in sample order
+
+
+class FailsOnSecond(VerdictBySource):
+    def __init__(self) -> None:
+        super().__init__()
+        self.calls = itertools.count()
+
+    def run_many(self, requests: Sequence[ExecRequest]) -> list[ExecResult]:
+        if next(self.calls):  # atomic under the GIL
+            raise RuntimeError("engine gone")
+        return super().run_many(requests)
+
+
+def test_score_samples_raises_a_failed_batch(tasks: list[Task]) -> None:
+    seen: list[ScoredSample] = []
+    samples = _samples([("Mini/0", "passed")] * 6)
+    with pytest.raises(RuntimeError, match="engine gone"):
+        score_samples(tasks, samples, FailsOnSecond(), batch_size=2, on_batch=seen.extend)
+    assert len(seen) <= 2  # nothing after the failed batch was written
 
 
 def test_unknown_task_fails_before_anything_runs(tasks: list[Task]) -> None:
