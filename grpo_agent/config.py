@@ -133,6 +133,12 @@ class GRPOConfig:
     """Token cap of one assistant turn."""
     max_seq_len: int = 2048
     """Token cap of a whole episode; a turn that would not fit truncates the episode."""
+    stop_after_code_block: bool = False
+    """End each turn where its first fenced code block closes. The code environments grade the
+    code in fenced blocks, so the prose a small model writes after its code (about half of
+    SmolLM2-135M's tokens on codegym-functions) is neither generated nor trained on. Leave it off
+    where an answer may hold several blocks, or for tool calls (Repo-v0). Evaluations of the run
+    (eval_every, the demo) stop the same way."""
     temperature: float = 1.0
     """Sampling temperature; log-probs are computed from logits divided by it."""
     top_p: float = 1.0

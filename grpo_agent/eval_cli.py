@@ -52,6 +52,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--limit", type=int, help="only the first N tasks of each split (quick checks)"
     )
     group.add_argument(
+        "--stop-after-code-block",
+        action="store_true",
+        help="end each turn where its first fenced code block closes (as a run trained with "
+        "stop_after_code_block: true generates)",
+    )
+    group.add_argument(
         "--env",
         help="environment for every task ('codegym/Name-vN', or 'module:Id' for one a package "
         "of yours registers); default: the one for each task's kind",
@@ -114,6 +120,7 @@ def run_model(args: argparse.Namespace) -> int:
             top_p=args.top_p,
             max_new_tokens=args.max_new_tokens,
             max_turns=args.max_turns,
+            stop_after_code_block=args.stop_after_code_block,
             generation_batch_size=args.generation_batch_size,
             seed=args.seed,
         )
@@ -192,5 +199,8 @@ def run_fingerprint(args: argparse.Namespace) -> str:
     keeps rows only of the same model, tasks and settings."""
     fields = ("suite", "split", "limit", "model", "gguf_file", "env", "n_samples", "temperature",
               "top_p", "max_new_tokens", "max_turns", "seed")  # fmt: skip
-    text = json.dumps({f: getattr(args, f, None) for f in fields}, sort_keys=True, default=str)
+    settings = {f: getattr(args, f, None) for f in fields}
+    if getattr(args, "stop_after_code_block", False):  # absent: a file written before it existed
+        settings["stop_after_code_block"] = True
+    text = json.dumps(settings, sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:12]

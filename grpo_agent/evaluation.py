@@ -23,7 +23,7 @@ from envs.errors import UnknownEnvError
 from grpo_agent.config import GRPOConfig
 from grpo_agent.generation.base import Generator, SamplingParams
 from grpo_agent.generation.hf import TransformersGenerator
-from grpo_agent.models import pad_token_id, stop_token_ids
+from grpo_agent.models import fence_token_ids, pad_token_id, stop_token_ids
 from grpo_agent.rollout import RolloutEngine, RolloutSettings
 from grpo_agent.trajectory import Trajectory
 from sandbox.base import Sandbox
@@ -44,6 +44,8 @@ class EvalSettings:
     max_new_tokens: int = 512
     max_turns: int = 1
     """Turns per episode: 1 is the usual pass@k; more lets the policy use test feedback."""
+    stop_after_code_block: bool = False
+    """End each turn where its first fenced code block closes (`GRPOConfig.stop_after_code_block`)."""
     max_seq_len: int = 4096
     system_prompt: str | None = None
     generation_batch_size: int = 16
@@ -97,6 +99,8 @@ def evaluate_policy(
         temperature=settings.temperature,
         top_p=settings.top_p,
         stop_token_ids=stop_token_ids(model, tokenizer),
+        end_ids=fence_token_ids(tokenizer) if settings.stop_after_code_block else (),
+        end_after=2 if settings.stop_after_code_block else 0,
         logprobs=False,
     )
     rows: list[dict[str, Any]] = []
@@ -194,6 +198,7 @@ def eval_settings(config: GRPOConfig) -> EvalSettings:
         temperature=config.eval_temperature,
         max_new_tokens=config.eval_max_new_tokens or config.max_new_tokens,
         max_turns=config.eval_max_turns or config.max_turns,
+        stop_after_code_block=config.stop_after_code_block,
         max_seq_len=config.max_seq_len,
         system_prompt=config.system_prompt,
         seed=config.seed,

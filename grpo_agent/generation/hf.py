@@ -202,13 +202,22 @@ class TransformersGenerator:
         tokens = torch.full_like(attention[:, width:], self.pad_token_id)  # (B, max_new)
         logprobs = torch.zeros(tokens.shape, device=device) if params.logprobs else None
         stops = torch.tensor(sorted(set(params.stop_token_ids)), dtype=torch.long, device=device)
+        ends = torch.tensor(sorted(set(params.end_ids)), dtype=torch.long, device=device)
+        ends_seen = torch.zeros(batch, dtype=torch.long, device=device)
         lengths = torch.full((batch,), params.max_new_tokens, dtype=torch.long, device=device)
         done = torch.zeros(batch, dtype=torch.bool, device=device)
+        ended = torch.zeros(batch, dtype=torch.bool, device=device)  # done by `end_after`
         pad = torch.tensor(self.pad_token_id, device=device)
         cache = _new_cache(self.model, width + params.max_new_tokens)
+        # `live`: the rows still in the decoded batch (indices into the outputs). Once a quarter
+        # of them has finished they leave it, with their KV cache rows, so a few long answers
+        # do not keep the whole batch decoding; until then they are fed padding.
+        live = torch.arange(batch, device=device)
+        compact = hasattr(cache, "batch_select_indices")
+        can_finish = bool(stops.numel()) or params.end_after > 0
         step_ids, step_positions = ids, positions
         for t in range(params.max_new_tokens):
-            logits = self.model(  # (B, 1, V): the last position only
+            logits = self.model(  # (B', 1, V): the last position only
                 input_ids=step_ids,
                 attention_mask=attention[:, : width + t],
                 position_ids=step_positions,
@@ -216,27 +225,47 @@ class TransformersGenerator:
                 **self._forward_kwargs,
                 **{self._cache_kwarg: cache},
             ).logits[:, -1, :]
-            new, new_logprobs = sample_next(logits, params)  # (B,), (B,) | None
-            new = torch.where(done, pad, new)  # finished rows are fed padding from now on
-            tokens[:, t] = new
+            new, new_logprobs = sample_next(logits, params)  # (B',), (B',) | None
+            was_done = done[live]
+            new = torch.where(was_done, pad, new)  # finished rows are fed padding from now on
+            tokens[live, t] = new
             if logprobs is not None and new_logprobs is not None:
-                logprobs[:, t] = new_logprobs
+                logprobs[live, t] = new_logprobs
             if stops.numel():
-                stopped = torch.isin(new, stops) & ~done
-                lengths = torch.where(stopped, t + 1, lengths)
-                done |= stopped
-                if bool(done.all()):  # one host sync per token, as in `generate`
-                    break
+                stopped = torch.isin(new, stops) & ~was_done
+                lengths[live] = torch.where(stopped, t + 1, lengths[live])
+                done[live] |= stopped
+            if params.end_after:
+                now_done = done[live]
+                ends_seen[live] += torch.isin(new, ends) & ~now_done
+                reached = (ends_seen[live] >= params.end_after) & ~now_done
+                lengths[live] = torch.where(reached, t + 1, lengths[live])
+                done[live] |= reached
+                ended[live] |= reached
             step_ids, step_positions = new.unsqueeze(-1), step_positions[:, -1:] + 1
+            if not can_finish:
+                continue
+            open_rows = int((~done[live]).sum())  # one host sync per token, as in `generate`
+            if open_rows == 0:
+                break
+            if compact and open_rows <= 3 * len(live) // 4:
+                keep = (~done[live]).nonzero().squeeze(1)
+                live = live[keep]
+                cache.batch_select_indices(keep)
+                attention = attention[keep]
+                step_ids, step_positions = step_ids[keep], step_positions[keep]
 
         # A row that stopped keeps its stop id; one that never did ran all max_new_tokens (the
         # loop only ends early once every row has stopped).
         token_rows, length_rows, done_rows = tokens.tolist(), lengths.tolist(), done.tolist()
+        ended_rows = ended.tolist()
         logprob_rows = logprobs.tolist() if logprobs is not None else None
         completions = []
         for row in range(batch):
             n = length_rows[row]
-            finish: Literal["stop", "length"] = "stop" if done_rows[row] else "length"
+            finish: Literal["stop", "end", "length"] = (
+                ("end" if ended_rows[row] else "stop") if done_rows[row] else "length"
+            )
             row_logprobs = tuple(logprob_rows[row][:n]) if logprob_rows is not None else None
             completions.append(Completion(tuple(token_rows[row][:n]), row_logprobs, finish))
         return completions
@@ -313,5 +342,11 @@ def _preallocated_layer_class() -> type:
             self._values[:, :, begin:end] = value_states
             self.keys, self.values = self._keys[:, :, :end], self._values[:, :, :end]
             return self.keys, self.values
+
+        def batch_select_indices(self, indices: torch.Tensor) -> None:
+            if self.is_initialized:
+                self._keys, self._values = self._keys[indices], self._values[indices]
+                end = self.length
+                self.keys, self.values = self._keys[:, :, :end], self._values[:, :, :end]
 
     return PreallocatedLayer

@@ -18,7 +18,7 @@ from typing import Any, Literal
 from torch import nn
 
 from grpo_agent.errors import BackendUnavailable
-from grpo_agent.generation.base import Completion, SamplingParams
+from grpo_agent.generation.base import Completion, SamplingParams, cut_at_end
 
 __all__ = ["INSTALL_HINT", "VLLMGenerator", "vllm_available"]
 
@@ -116,7 +116,7 @@ class VLLMGenerator:
             finish: Literal["stop", "length"] = (
                 "stop" if sample.finish_reason == "stop" else "length"
             )
-            completions.append(Completion(ids, logprobs, finish))
+            completions.append(cut_at_end(Completion(ids, logprobs, finish), params))
         if self.sleep:
             self.llm.sleep(level=1)
             self._asleep = True

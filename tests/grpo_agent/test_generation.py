@@ -10,7 +10,7 @@ import torch
 from conftest import VOCAB, make_model
 
 from grpo_agent.errors import BackendUnavailable
-from grpo_agent.generation.base import Generator, SamplingParams
+from grpo_agent.generation.base import Completion, Generator, SamplingParams, cut_at_end
 from grpo_agent.generation.hf import TransformersGenerator, sample_next
 from grpo_agent.generation.vllm_backend import INSTALL_HINT
 
@@ -59,6 +59,51 @@ def test_decoding_stops_once_every_sequence_has_stopped() -> None:
     assert [(c.token_ids, c.finish_reason) for c in out] == [((EOS,), "stop")] * 2
     assert out[0].logprobs is not None and out[0].logprobs[0] == pytest.approx(0.0, abs=1e-4)
     assert len(calls) == 1  # no forward pass after the last sequence stopped
+
+
+def test_end_after_cuts_each_sequence_at_its_nth_end_id() -> None:
+    model = make_model(0)
+    prompts = [[2, 5, 7, 8, 17, 3, 2, 6], [2, 6], [2, 5, 7], [2, 8, 9, 6], [2, 7, 7, 7, 6]]
+    free = SamplingParams(max_new_tokens=10, temperature=0.0)
+    whole = TransformersGenerator(model, pad_token_id=0).generate(prompts, free)
+    # greedy, this model repeats one id per row: 6 for every row but the third (7)
+    assert [set(c.token_ids) for c in whole] == [{6}, {6}, {7}, {6}, {6}]
+    ends = (6,)
+    params = SamplingParams(max_new_tokens=10, temperature=0.0, end_ids=ends, end_after=2)
+    widths: list[int] = []
+    model.register_forward_pre_hook(lambda module, args, kwargs: widths.append(
+        kwargs["input_ids"].shape[0]), with_kwargs=True)  # fmt: skip
+    cut = TransformersGenerator(model, pad_token_id=0).generate(prompts, params)
+    batched = list(widths)
+    alone = [TransformersGenerator(model, pad_token_id=0).generate([p], params)[0] for p in prompts]
+    # rows that left the batch early change no other row's tokens (log-probs: up to rounding)
+    assert [(c.token_ids, c.finish_reason) for c in cut] == [
+        (c.token_ids, c.finish_reason) for c in alone
+    ]
+    for a, b in zip(cut, alone, strict=True):
+        assert a.logprobs == pytest.approx(b.logprobs, abs=1e-5)
+    assert batched[0] == len(prompts) and batched[-1] < len(prompts)  # it shrank as rows ended
+    reasons = set()
+    for short, long in zip(cut, whole, strict=True):
+        reasons.add(short.finish_reason)
+        assert long.token_ids[: len(short.token_ids)] == short.token_ids
+        count = sum(t in ends for t in short.token_ids)
+        if short.finish_reason == "end":
+            assert count == 2 and short.token_ids[-1] in ends and short.stop_token_id is None
+        else:
+            assert count < 2 and short.token_ids == long.token_ids
+    assert "end" in reasons
+
+
+def test_cut_at_end_matches_the_decode_loop() -> None:
+    params = SamplingParams(max_new_tokens=8, end_ids=(4, 5), end_after=2)
+    assert cut_at_end(Completion((1, 4, 2, 5, 3), (-0.1,) * 5, "length"), params) == Completion(
+        (1, 4, 2, 5), (-0.1,) * 4, "end"
+    )
+    once = Completion((1, 4, 2, EOS), None, "stop")
+    assert cut_at_end(once, params) == once
+    with pytest.raises(ValueError, match="end_after"):
+        SamplingParams(max_new_tokens=8, end_after=2)
 
 
 def _frequencies(logits: torch.Tensor, params: SamplingParams, draws: int) -> torch.Tensor:

@@ -38,3 +38,21 @@ def test_reference_is_a_frozen_copy_only_when_needed() -> None:
     assert ref is not None and ref is not model
     assert not any(p.requires_grad for p in ref.parameters())
     assert all(p.requires_grad for p in model.parameters())
+
+
+def test_fence_ids_of_the_default_tokenizer_end_a_code_block() -> None:
+    from transformers import AutoTokenizer
+
+    from grpo_agent.generation.base import Completion, SamplingParams, cut_at_end
+    from grpo_agent.models import fence_token_ids
+
+    gguf = default_model_path()
+    tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
+    fences = fence_token_ids(tokenizer)
+    assert all("```" in tokenizer.decode([i]) for i in fences)
+    text = "```python\ndef f(x):\n    return x\n```\n\nThis returns x. ```f(1)```"
+    ids = tuple(tokenizer(text)["input_ids"])
+    params = SamplingParams(max_new_tokens=64, end_ids=fences, end_after=2)
+    cut = cut_at_end(Completion(ids, None, "length"), params)
+    assert cut.finish_reason == "end"
+    assert tokenizer.decode(list(cut.token_ids)) == "```python\ndef f(x):\n    return x\n```"
