@@ -97,6 +97,9 @@ def run_demo(config: GRPOConfig, *, command: str) -> Path:
                         tasks,
                         sandbox=sandbox,
                         settings=settings,
+                        # the trainer's sampler: its compute dtype, every episode of a chunk in
+                        # one batch; before and after training alike
+                        generator=trainer.generator,
                         on_rows=_progress_printer(
                             len(tasks) * settings.n_samples, f"{phase} {split}"
                         ),
@@ -125,6 +128,11 @@ def run_demo(config: GRPOConfig, *, command: str) -> Path:
                     + f", {settings.n_samples} sample(s) per task at temperature "
                     f"{settings.temperature}, up to {settings.max_new_tokens} new tokens"
                     + (f", up to {settings.max_turns} turns" if settings.max_turns > 1 else "")
+                    + (
+                        ", each turn ending where its first code block closes"
+                        if settings.stop_after_code_block
+                        else ""
+                    )
                 ),
             )
         )
