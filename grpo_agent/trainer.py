@@ -35,7 +35,7 @@ from grpo_agent.logprobs import disable_dropout, token_logprobs
 from grpo_agent.loss import policy_loss
 from grpo_agent.metrics import MetricsLogger, trajectory_metrics
 from grpo_agent.models import (
-    fence_token_ids,
+    code_block_end,
     load_policy,
     make_reference,
     pad_token_id,
@@ -143,8 +143,7 @@ class Trainer:
             top_p=config.top_p,
             top_k=config.top_k,
             stop_token_ids=stop_token_ids(self.model, tokenizer),
-            end_ids=fence_token_ids(tokenizer) if config.stop_after_code_block else (),
-            end_after=2 if config.stop_after_code_block else 0,
+            **code_block_end(tokenizer, config.stop_after_code_block),
             # The learner recomputes every log-prob it uses (fp32, same weights), so the sampler's
             # would go unread (and vLLM's come from other kernels than the learner's).
             logprobs=False,

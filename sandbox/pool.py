@@ -122,12 +122,9 @@ class WorkerPool:
             self._lock.notify_all()  # wake the callers waiting for a worker
         for job in queued:
             job.fail(SandboxClosedError("this sandbox was closed during run_many"))
-        if len(workers) > 1:  # each close waits for the engine to remove a container
-            with ThreadPoolExecutor(max_workers=min(len(workers), 8)) as ex:
-                ex.map(_close_quietly, workers)
-        else:
-            for worker in workers:
-                _close_quietly(worker)
+        # in parallel: each close waits for the engine to remove a container
+        with ThreadPoolExecutor(max_workers=max(1, min(len(workers), 8))) as ex:
+            ex.map(_close_quietly, workers)
         if self._threads is not None:
             self._threads.shutdown(wait=False, cancel_futures=True)
         _unregister(self)

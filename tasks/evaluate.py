@@ -193,31 +193,25 @@ def score_samples(
             on_batch([done[i] for i in range(emitted, ready)])
         emitted = ready
 
-    if in_flight == 1 or len(chunks) <= 1:
-        for chunk in chunks:
-            collect(chunk, sandbox.run_many([requests[i] for i in chunk]))
-        return [done[i] for i in range(len(samples))]
     running: deque[tuple[list[int], Future[list[ExecResult]]]] = deque()
+
+    def collect_oldest() -> None:
+        chunk, future = running.popleft()
+        collect(chunk, future.result())
+
     with ThreadPoolExecutor(max_workers=in_flight, thread_name_prefix="codegym-score") as ahead:
         try:
             for chunk in chunks:
                 if len(running) == in_flight:
-                    collect(*_wait(running.popleft()))
+                    collect_oldest()
                 batch = [requests[i] for i in chunk]
                 running.append((chunk, ahead.submit(sandbox.run_many, batch)))
             while running:
-                collect(*_wait(running.popleft()))
+                collect_oldest()
         finally:
             for _, future in running:  # an error or an interrupt: start nothing more
                 future.cancel()
     return [done[i] for i in range(len(samples))]
-
-
-def _wait(
-    item: tuple[list[int], Future[list[ExecResult]]],
-) -> tuple[list[int], list[ExecResult]]:
-    chunk, future = item
-    return chunk, future.result()
 
 
 # -- results file -----------------------------------------------------------------------------
