@@ -20,6 +20,7 @@ environment is a bug and raises `RolloutError`.
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -85,6 +86,13 @@ class RolloutSettings:
     overlap: bool = True
     seed: int = 0
     """Seeds each environment's first reset (Gymnasium seeds once, then the env's RNG runs on)."""
+    seeded_streams: bool = False
+    """Sample each turn from a random stream of its own, keyed by (`seed`, task id, sample
+    index in the group, turn), instead of the generator's global one. A completion then no
+    longer depends on what else shares its batch, and two policies rolled out with one seed
+    draw the same random numbers for the same episode (common random numbers): where their
+    distributions agree they sample the same tokens, so a paired before/after comparison
+    measures the change of policy, not two independent draws. Evaluation turns it on."""
 
 
 @dataclass(frozen=True)
@@ -107,6 +115,8 @@ class _Episode:
     env: TextEnv
     seed: int | None = None
     """Seed of the env's first reset; None afterwards (the env's RNG carries on)."""
+    sample: int = 0
+    """Index of the episode in its task's group."""
     messages: list[Message] = field(default_factory=list)
     ids: list[int] = field(default_factory=list)
     mask: list[int] = field(default_factory=list)
@@ -195,7 +205,14 @@ class RolloutEngine:
             for j in range(g):
                 env, seed = self._env(i * g + j)
                 episodes.append(
-                    _Episode(index=i * g + j, group=group_offset + i, task=task, env=env, seed=seed)
+                    _Episode(
+                        index=i * g + j,
+                        group=group_offset + i,
+                        task=task,
+                        env=env,
+                        seed=seed,
+                        sample=j,
+                    )
                 )
         self._gen_s = self._wait_s = 0.0
         self._tokens = self._calls = 0
@@ -273,13 +290,23 @@ class RolloutEngine:
     def _act(self, chunk: list[_Episode]) -> list[str]:
         """Generate one turn for each episode of `chunk`, splice it in, return the actions."""
         began = time.perf_counter()
-        completions = self.generator.generate([e.ids for e in chunk], self.settings.sampling)
+        prompts = [e.ids for e in chunk]
+        if self.settings.seeded_streams:
+            seeds = [self._stream_seed(e) for e in chunk]
+            completions = self.generator.generate(prompts, self.settings.sampling, seeds)
+        else:
+            completions = self.generator.generate(prompts, self.settings.sampling)
         self._gen_s += time.perf_counter() - began
         self._calls += 1
         actions = []
         for episode, completion in zip(chunk, completions, strict=True):
             actions.append(self._splice(episode, completion))
         return actions
+
+    def _stream_seed(self, episode: _Episode) -> int:
+        """The seed of `episode`'s next turn (`RolloutSettings.seeded_streams`)."""
+        key = f"{self.settings.seed}\0{task_id_of(episode.task)}\0{episode.sample}\0{episode.turns}"
+        return int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "little")
 
     def _splice(self, episode: _Episode, completion: Completion) -> str:
         ids = list(completion.token_ids)

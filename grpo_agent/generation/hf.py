@@ -34,13 +34,15 @@ __all__ = ["TransformersGenerator", "sample_next"]
 
 
 def sample_next(
-    logits: torch.Tensor, params: SamplingParams
+    logits: torch.Tensor, params: SamplingParams, uniforms: torch.Tensor | None = None
 ) -> tuple[torch.Tensor, torch.Tensor | None]:
     """Draw one id per row from ``softmax(logits / temperature)`` after top-k / top-p filtering.
 
     Args:
         logits: (B, V) raw logits of the next position.
         params: temperature 0 means greedy (argmax).
+        uniforms: (B, 1) fp64 draws in [0, 1), one per row, that pick the ids (inverse CDF);
+            None draws them from torch's global generator.
 
     Returns:
         ids (B,) and, if ``params.logprobs``, their log-probs (B,) in fp32 under the *unfiltered*
@@ -50,7 +52,7 @@ def sample_next(
     scaled = logits.float()  # fp32 before the division, as in `grpo_agent.logprobs`
     if params.temperature > 0:
         scaled = scaled / params.temperature
-        ids = _draw(_filtered(scaled, top_k=params.top_k, top_p=params.top_p))
+        ids = _draw(_filtered(scaled, top_k=params.top_k, top_p=params.top_p), uniforms)
     else:
         ids = scaled.argmax(dim=-1)
     if not params.logprobs:
@@ -80,8 +82,9 @@ _BLOCK = 256
 """Ids per block of the two-level inverse CDF in `_draw` (49152 = 192 blocks of 256)."""
 
 
-def _draw(scaled: torch.Tensor) -> torch.Tensor:
-    """(B,) ids drawn from ``softmax(scaled)`` by inverting the CDF with one uniform per row.
+def _draw(scaled: torch.Tensor, uniforms: torch.Tensor | None = None) -> torch.Tensor:
+    """(B,) ids drawn from ``softmax(scaled)`` by inverting the CDF with one uniform per row
+    (`uniforms`, (B, 1) fp64 in [0, 1), or fresh ones from the global generator).
 
     Exact sampling, like ``torch.multinomial``, at a fraction of its CPU cost over a 49k
     vocabulary (one uniform per row instead of one exponential per vocabulary entry). The CDF is
@@ -99,7 +102,9 @@ def _draw(scaled: torch.Tensor) -> torch.Tensor:
     tiles = probs.view(batch, blocks, _BLOCK)
     mass = tiles.sum(dim=-1, dtype=torch.float64)  # (B, blocks)
     cdf = mass.cumsum(dim=-1)  # (B, blocks)
-    u = torch.rand((batch, 1), dtype=torch.float64, device=cdf.device) * cdf[:, -1:]  # (B, 1)
+    if uniforms is None:
+        uniforms = torch.rand((batch, 1), dtype=torch.float64, device=cdf.device)
+    u = uniforms * cdf[:, -1:]  # (B, 1)
     block = _first_above(cdf, u)  # (B, 1)
     before = (cdf.gather(-1, block) - mass.gather(-1, block)).clamp_(min=0.0)  # mass before it
     inner = tiles.gather(1, block.unsqueeze(-1).expand(-1, -1, _BLOCK)).squeeze(1)  # (B, _BLOCK)
@@ -159,10 +164,15 @@ class TransformersGenerator:
         pass
 
     def generate(
-        self, prompts: Sequence[Sequence[int]], params: SamplingParams
+        self,
+        prompts: Sequence[Sequence[int]],
+        params: SamplingParams,
+        seeds: Sequence[int] | None = None,
     ) -> list[Completion]:
         if not prompts:
             return []
+        if seeds is not None and len(seeds) != len(prompts):
+            raise ValueError(f"{len(seeds)} seeds for {len(prompts)} prompts: give one per prompt")
         step = self.batch_size or len(prompts)
         out: list[Completion] = []
         if self._copy_dtype is not None:
@@ -171,7 +181,8 @@ class TransformersGenerator:
         self.model.eval()
         try:
             for i in range(0, len(prompts), step):
-                out.extend(self._generate_batch(prompts[i : i + step], params))
+                rows = seeds[i : i + step] if seeds is not None else None
+                out.extend(self._generate_batch(prompts[i : i + step], params, rows))
         finally:
             self.model.train(was_training)
             if self._copy_dtype is not None:
@@ -180,26 +191,47 @@ class TransformersGenerator:
 
     @torch.inference_mode()
     def _generate_batch(
-        self, prompts: Sequence[Sequence[int]], params: SamplingParams
+        self,
+        prompts: Sequence[Sequence[int]],
+        params: SamplingParams,
+        seeds: Sequence[int] | None,
     ) -> list[Completion]:
         device = next(self.model.parameters()).device
-        batch, width = len(prompts), max(len(p) for p in prompts)
-        ids = torch.full((batch, width), self.pad_token_id, dtype=torch.long)
-        attention = torch.zeros(batch, width, dtype=torch.long)
-        for row, prompt in enumerate(prompts):  # left padding: every prompt ends at column width-1
-            ids[row, width - len(prompt) :] = torch.tensor(list(prompt), dtype=torch.long)
+        batch = len(prompts)
+        cache = _new_cache(self.model, max(len(p) for p in prompts) + params.max_new_tokens)
+        # A prompt that appears several times (a GRPO group, the samples of one task) is
+        # prefilled once and its KV cache rows are copied after the prefill: the prefill is
+        # most of the compute of short answers to long prompts (24 rows of 140 prompt tokens
+        # and ~60 sampled ones: 70%).
+        first: dict[tuple[int, ...], int] = {}
+        source = [first.setdefault(tuple(p), len(first)) for p in prompts]
+        share = len(first) < batch and hasattr(cache, "batch_select_indices")
+        unique = list(first) if share else [tuple(p) for p in prompts]
+        rows, width = len(unique), max(len(p) for p in unique)
+        ids = torch.full((rows, width), self.pad_token_id, dtype=torch.long)
+        attention = torch.zeros(rows, width, dtype=torch.long)
+        for row, prompt in enumerate(unique):  # left padding: every prompt ends at column width-1
+            ids[row, width - len(prompt) :] = torch.tensor(prompt, dtype=torch.long)
             attention[row, width - len(prompt) :] = 1
         ids, attention = ids.to(device), attention.to(device)
         # Positions count real tokens only, so a left-padded prompt sees the same positions as
         # the learner's right-padded stream that starts at column 0.
-        positions = (attention.cumsum(dim=-1) - 1).clamp_(min=0)  # (B, W)
-        attention = torch.cat(  # (B, W + max_new): grown by one column per step via views
-            [attention, torch.ones(batch, params.max_new_tokens, dtype=torch.long, device=device)],
+        positions = (attention.cumsum(dim=-1) - 1).clamp_(min=0)  # (rows, W)
+        attention = torch.cat(  # (rows, W + max_new): grown by one column per step via views
+            [attention, torch.ones(rows, params.max_new_tokens, dtype=torch.long, device=device)],
             dim=1,
+        )
+        expand = torch.tensor(source, device=device) if share else None
+        uniforms = (  # (B, max_new): each row's own stream, one draw per position
+            _uniforms(seeds, params.max_new_tokens).to(device)
+            if seeds is not None and params.temperature > 0
+            else None
         )
 
         # Outputs stay on the device until the loop ends: no host sync per token for them.
-        tokens = torch.full_like(attention[:, width:], self.pad_token_id)  # (B, max_new)
+        tokens = torch.full(  # (B, max_new)
+            (batch, params.max_new_tokens), self.pad_token_id, dtype=torch.long, device=device
+        )
         logprobs = torch.zeros(tokens.shape, device=device) if params.logprobs else None
         stops = torch.tensor(sorted(set(params.stop_token_ids)), dtype=torch.long, device=device)
         ends = torch.tensor(sorted(set(params.end_ids)), dtype=torch.long, device=device)
@@ -208,7 +240,6 @@ class TransformersGenerator:
         done = torch.zeros(batch, dtype=torch.bool, device=device)
         ended = torch.zeros(batch, dtype=torch.bool, device=device)  # done by `end_after`
         pad = torch.tensor(self.pad_token_id, device=device)
-        cache = _new_cache(self.model, width + params.max_new_tokens)
         # `live`: the rows still in the decoded batch (indices into the outputs). Once a quarter
         # of them has finished they leave it, with their KV cache rows, so a few long answers
         # do not keep the whole batch decoding; until then they are fed padding.
@@ -225,7 +256,15 @@ class TransformersGenerator:
                 **self._forward_kwargs,
                 **{self._cache_kwarg: cache},
             ).logits[:, -1, :]
-            new, new_logprobs = sample_next(logits, params)  # (B',), (B',) | None
+            if t == 0 and expand is not None:  # the shared prefill, copied out to every row
+                logits, attention, step_positions = (
+                    logits[expand],
+                    attention[expand],
+                    step_positions[expand],
+                )
+                cache.batch_select_indices(expand)
+            drawn = uniforms[live, t : t + 1] if uniforms is not None else None
+            new, new_logprobs = sample_next(logits, params, drawn)  # (B',), (B',) | None
             was_done = done[live]
             new = torch.where(was_done, pad, new)  # finished rows are fed padding from now on
             tokens[live, t] = new
@@ -269,6 +308,15 @@ class TransformersGenerator:
             row_logprobs = tuple(logprob_rows[row][:n]) if logprob_rows is not None else None
             completions.append(Completion(tuple(token_rows[row][:n]), row_logprobs, finish))
         return completions
+
+
+def _uniforms(seeds: Sequence[int], steps: int) -> torch.Tensor:
+    """(len(seeds), steps) fp64 uniforms in [0, 1), row i from a generator seeded with seeds[i]."""
+    rows = []
+    for seed in seeds:
+        stream = torch.Generator().manual_seed(int(seed) & (2**63 - 1))
+        rows.append(torch.rand(steps, dtype=torch.float64, generator=stream))
+    return torch.stack(rows)
 
 
 def _unwrapped(model: nn.Module) -> Any:

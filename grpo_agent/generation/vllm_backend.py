@@ -85,23 +85,37 @@ class VLLMGenerator:
         self._asleep = False
 
     def generate(
-        self, prompts: Sequence[Sequence[int]], params: SamplingParams
+        self,
+        prompts: Sequence[Sequence[int]],
+        params: SamplingParams,
+        seeds: Sequence[int] | None = None,
     ) -> list[Completion]:
         if not prompts:
             return []
+        if seeds is not None and len(seeds) != len(prompts):
+            raise ValueError(f"{len(seeds)} seeds for {len(prompts)} prompts: give one per prompt")
         self._wake()
-        sampling = self._vllm.SamplingParams(
-            n=1,
-            temperature=params.temperature,
-            top_p=params.top_p,
-            top_k=params.top_k if params.top_k > 0 else -1,
-            max_tokens=params.max_new_tokens,
-            stop_token_ids=list(params.stop_token_ids),
-            logprobs=0 if params.logprobs else None,  # 0: the sampled token's log-prob only
-            detokenize=False,
-        )
+
+        def sampling(seed: int | None) -> Any:
+            return self._vllm.SamplingParams(
+                n=1,
+                temperature=params.temperature,
+                top_p=params.top_p,
+                top_k=params.top_k if params.top_k > 0 else -1,
+                max_tokens=params.max_new_tokens,
+                stop_token_ids=list(params.stop_token_ids),
+                logprobs=0 if params.logprobs else None,  # 0: the sampled token's log-prob only
+                detokenize=False,
+                seed=seed,  # vLLM's per-request generator
+            )
+
         requests = [{"prompt_token_ids": list(p)} for p in prompts]
-        outputs = self.llm.generate(requests, sampling, use_tqdm=False)
+        per_request = (
+            [sampling(int(seed) & (2**63 - 1)) for seed in seeds]
+            if seeds is not None
+            else sampling(None)
+        )
+        outputs = self.llm.generate(requests, per_request, use_tqdm=False)
         completions = []
         for output in outputs:
             sample = output.outputs[0]

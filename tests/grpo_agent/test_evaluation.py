@@ -23,7 +23,10 @@ class ScriptedGenerator:
         self.tokenizer, self.replies, self.calls = tokenizer, list(replies), 0
 
     def generate(
-        self, prompts: Sequence[Sequence[int]], params: SamplingParams
+        self,
+        prompts: Sequence[Sequence[int]],
+        params: SamplingParams,
+        seeds: Sequence[int] | None = None,
     ) -> list[Completion]:
         out = []
         for _ in prompts:

@@ -208,3 +208,55 @@ def test_sampler_over_many_blocks_of_a_large_vocabulary() -> None:
     assert ((freq - expected).abs() <= tolerance).all()
     top = _frequencies(logits, SamplingParams(max_new_tokens=1, top_k=2), 5_000)
     assert set(top.nonzero().flatten().tolist()) == {256, 999}
+
+
+def test_a_repeated_prompt_is_prefilled_once_and_decodes_as_if_alone() -> None:
+    """Rows that share a prompt share its prefill (one forward row per distinct prompt), and
+    every row then decodes exactly as it would have on its own."""
+    model = make_model(1)
+    widths: list[int] = []
+    model.register_forward_pre_hook(lambda module, args, kwargs: widths.append(
+        kwargs["input_ids"].shape[0]), with_kwargs=True)  # fmt: skip
+    params = SamplingParams(max_new_tokens=5, temperature=0.0, stop_token_ids=(EOS,))
+    a, b = [2, 5, 7, 8, 16, 3, 2, 6], [2, 6]
+    prompts = [a, a, b, a, b, b]
+    shared = TransformersGenerator(model, pad_token_id=0).generate(prompts, params)
+    assert widths[0] == 2 and widths[1] == len(prompts)  # the prefill, then every row
+    alone = {tuple(p): TransformersGenerator(model, pad_token_id=0).generate([p], params)[0]
+             for p in (a, b)}  # fmt: skip
+    for prompt, completion in zip(prompts, shared, strict=True):
+        expected = alone[tuple(prompt)]
+        assert completion.token_ids == expected.token_ids
+        assert completion.logprobs == pytest.approx(expected.logprobs, abs=1e-5)
+
+
+def test_seeded_rows_draw_their_own_streams() -> None:
+    """With a seed per prompt a row's sample depends on its seed alone: not on the global
+    generator, its position or what else shares the batch; distinct seeds give distinct draws."""
+    model = make_model(0)
+    gen = TransformersGenerator(model, pad_token_id=0)
+    params = SamplingParams(max_new_tokens=8, temperature=1.0)
+    a, b = [2, 5, 7, 8, 17, 3, 2, 6], [2, 6]
+    torch.manual_seed(0)
+    first = gen.generate([a, b, a], params, seeds=[11, 12, 13])
+    torch.manual_seed(99)
+    again = gen.generate([b, a], params, seeds=[12, 11])
+    assert again[0].token_ids == first[1].token_ids and again[1].token_ids == first[0].token_ids
+    assert again[1].logprobs == pytest.approx(first[0].logprobs, abs=1e-5)
+    many = gen.generate([a] * 16, params, seeds=list(range(16)))
+    assert len({c.token_ids for c in many}) > 8  # distinct seeds: independent draws
+    with pytest.raises(ValueError, match="one per prompt"):
+        gen.generate([a, b], params, seeds=[1])
+
+
+def test_seeded_streams_follow_the_sampling_distribution() -> None:
+    """Uniforms from per-row streams give the same distribution as the global generator's."""
+    logits = torch.tensor([[2.0, 0.0, 1.0, -1.0, 0.5]])
+    draws = 20_000
+    from grpo_agent.generation.hf import _uniforms
+
+    uniforms = _uniforms(range(draws), 1)  # (draws, 1)
+    ids, _ = sample_next(logits.expand(draws, -1), SamplingParams(max_new_tokens=1), uniforms)
+    freq = torch.bincount(ids, minlength=5).double() / draws
+    expected = torch.softmax(logits[0].double(), dim=-1)
+    assert ((freq - expected).abs() <= 5 * (expected * (1 - expected) / draws).sqrt()).all()

@@ -29,7 +29,10 @@ class ScriptedGenerator:
         self.prompts: list[list[int]] = []
 
     def generate(
-        self, prompts: Sequence[Sequence[int]], params: SamplingParams
+        self,
+        prompts: Sequence[Sequence[int]],
+        params: SamplingParams,
+        seeds: Sequence[int] | None = None,
     ) -> list[Completion]:
         self.prompts.extend(list(p) for p in prompts)
         out, self.script = self.script[: len(prompts)], self.script[len(prompts) :]
@@ -257,3 +260,35 @@ def test_a_seeded_rollout_seeds_its_environments() -> None:
 
     assert draws(7) == draws(7)
     assert draws(7) != draws(8)
+
+
+def test_seeded_streams_key_each_turn_by_task_sample_and_turn() -> None:
+    """With `seeded_streams` an episode's tokens depend on (seed, task, sample, turn) only: the
+    same task rolled out in another batch, order or chunking samples the same two turns."""
+
+    def rollout(tasks: list[str], *, seed: int, batch: int) -> dict[tuple[str, int], Any]:
+        torch.manual_seed(len(tasks))  # the global generator must not matter
+        engine = RolloutEngine(
+            env_factory=lambda: AddEnv(max_turns=2),
+            generator=TransformersGenerator(make_model(0), pad_token_id=EOS),
+            tokenizer=make_tokenizer(),
+            settings=RolloutSettings(
+                sampling=SamplingParams(max_new_tokens=5, temperature=1.0, stop_token_ids=(EOS,)),
+                group_size=3,
+                max_turns=2,
+                generation_batch_size=batch,
+                seed=seed,
+                seeded_streams=True,
+            ),
+        )
+        trajs, _ = engine.collect(tasks)
+        engine.close()
+        return {(t.task_id, i % 3): t.input_ids for i, t in enumerate(trajs)}
+
+    together = rollout(["add-1", "add-3"], seed=5, batch=0)
+    apart = rollout(["add-3", "add-2", "add-1"], seed=5, batch=2)
+    for key, stream in together.items():
+        assert apart[key] == stream
+    assert any(t[-4:] != together[("add-1", 0)][-4:] for k, t in together.items() if k[1])
+    other = rollout(["add-1", "add-3"], seed=6, batch=0)
+    assert other != together
