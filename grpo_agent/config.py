@@ -355,6 +355,13 @@ def _is_str_field(hint: Any) -> bool:
     return union and set(typing.get_args(hint)) <= {str, type(None)}
 
 
+_DERIVED = {
+    "run_dir": "it is output_dir/name (e.g. --set output_dir=/tmp/runs --set name=try1)",
+    "batch_size": "it is tasks_per_step x group_size",
+    "grad_accum_steps": "set micro_batch_size",
+}
+
+
 def load_config(path: str | Path | None = None, overrides: Sequence[str] = ()) -> GRPOConfig:
     """A config from a YAML file (or the defaults) with ``key=value`` overrides applied."""
     values: dict[str, Any] = {}
@@ -368,5 +375,9 @@ def load_config(path: str | Path | None = None, overrides: Sequence[str] = ()) -
                 f"{path}: expected a mapping of config keys, got {type(loaded).__name__}"
             )
         values.update(loaded)
-    values.update(parse_overrides(overrides))
+    overridden = parse_overrides(overrides)
+    derived = {f.name for f in dataclasses.fields(GRPOConfig) if not f.init}
+    for key in overridden.keys() & derived:  # a saved config.yaml holds them; a user sets parts
+        raise ConfigError(f"{key} is derived from other fields and cannot be set: {_DERIVED[key]}")
+    values.update(overridden)
     return GRPOConfig.from_dict(values)

@@ -65,7 +65,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--gguf-file", help="GGUF file inside the --model folder")
     group.add_argument("--device", default="auto", help="cpu, cuda, or auto")
     group.add_argument(
-        "--generation-batch-size", type=int, default=16, help="episodes per generation call"
+        "--generation-batch-size", type=int, default=64, help="episodes per generation call"
+    )
+    group.add_argument(
+        "--compute-dtype",
+        default="auto",
+        choices=("auto", "float32", "bfloat16"),  # grpo_agent.precision.COMPUTE_DTYPES
+        help="dtype of the sampler's matmuls; auto: bf16 on a CPU with native bf16 (as training "
+        "samples), else the weights' dtype",
     )
 
 
@@ -122,6 +129,7 @@ def run_model(args: argparse.Namespace) -> int:
             max_turns=args.max_turns,
             stop_after_code_block=args.stop_after_code_block,
             generation_batch_size=args.generation_batch_size,
+            compute_dtype=args.compute_dtype,
             seed=args.seed,
         )
         n = args.n_samples
@@ -198,7 +206,7 @@ def run_fingerprint(args: argparse.Namespace) -> str:
     """What makes two runs of ``codegym eval --model`` produce the same rows: a resumed run
     keeps rows only of the same model, tasks and settings."""
     fields = ("suite", "split", "limit", "model", "gguf_file", "env", "n_samples", "temperature",
-              "top_p", "max_new_tokens", "max_turns", "seed")  # fmt: skip
+              "top_p", "max_new_tokens", "max_turns", "seed", "compute_dtype")  # fmt: skip
     settings = {f: getattr(args, f, None) for f in fields}
     if getattr(args, "stop_after_code_block", False):  # absent: a file written before it existed
         settings["stop_after_code_block"] = True

@@ -24,6 +24,7 @@ from grpo_agent.config import GRPOConfig
 from grpo_agent.generation.base import Generator, SamplingParams
 from grpo_agent.generation.hf import TransformersGenerator
 from grpo_agent.models import code_block_end, pad_token_id, stop_token_ids
+from grpo_agent.precision import resolve_compute_dtype
 from grpo_agent.rollout import RolloutEngine, RolloutSettings
 from grpo_agent.trajectory import Trajectory
 from sandbox.base import Sandbox
@@ -48,12 +49,22 @@ class EvalSettings:
     """End each turn where its first fenced code block closes (`GRPOConfig.stop_after_code_block`)."""
     max_seq_len: int = 4096
     system_prompt: str | None = None
-    generation_batch_size: int = 16
-    """Episodes per generation call (bounds memory; larger is faster until the CPU saturates)."""
-    tasks_per_chunk: int = 16
-    """Tasks per rollout call; progress is reported after each."""
+    generation_batch_size: int = 64
+    """Episodes per generation call (bounds memory). Larger is faster: an answer that runs to
+    `max_new_tokens` keeps decoding after the others of its call have finished, and a step with
+    few rows costs almost what a full one does (on 2 CPU cores, SmolLM2-135M's 95 val tasks x 4
+    samples took 136 s in calls of 16, 73 s in calls of 64)."""
+    tasks_per_chunk: int = 32
+    """Tasks per rollout call; progress is reported after each. Calls of one chunk overlap each
+    other's grading, so a chunk should hold a few generation calls."""
+    compute_dtype: str = "auto"
+    """Dtype of the sampler's matmuls when `evaluate_policy` builds it (`GRPOConfig.compute_dtype`:
+    "auto" is bf16 on a CPU with native bf16, as the trainer samples)."""
     env_workers: int = 8
     seed: int = 0
+    """Keys each episode's random stream (`RolloutSettings.seeded_streams`): two evaluations with
+    one seed draw the same random numbers for the same (task, sample, turn), so the difference
+    of their pass rates is measured with far less noise than two independent draws give."""
 
     def __post_init__(self) -> None:
         if self.n_samples < 1:
@@ -91,8 +102,14 @@ def evaluate_policy(
     model.eval()
     owns_generator = generator is None
     if generator is None:
+        weights = next(model.parameters())
         generator = TransformersGenerator(
-            model, pad_token_id=pad_token_id(tokenizer), batch_size=settings.generation_batch_size
+            model,
+            pad_token_id=pad_token_id(tokenizer),
+            batch_size=settings.generation_batch_size,
+            compute_dtype=resolve_compute_dtype(
+                settings.compute_dtype, device=weights.device, weights=weights.dtype
+            ),
         )
     sampling = SamplingParams(
         max_new_tokens=settings.max_new_tokens,
@@ -126,6 +143,7 @@ def evaluate_policy(
                     generation_batch_size=settings.generation_batch_size,
                     env_workers=settings.env_workers,
                     seed=settings.seed,
+                    seeded_streams=True,
                 ),
             )
             try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
 from pathlib import Path
 
@@ -132,3 +133,23 @@ def test_eval_fields_choose_what_is_evaluated_and_how() -> None:
     assert list(eval_tasks(load_config(None, base))) == ["test"]  # the default
     assert eval_settings(load_config(None, base)).max_turns == 3  # 0: the training turns
     assert eval_settings(load_config(None, [*base, "eval_max_turns=1"])).max_turns == 1
+
+
+def test_eval_cli_offers_the_compute_dtypes_the_precision_module_knows() -> None:
+    from grpo_agent import eval_cli
+    from grpo_agent.precision import COMPUTE_DTYPES
+
+    parser = argparse.ArgumentParser()
+    eval_cli.add_arguments(parser)
+    action = next(a for a in parser._actions if a.dest == "compute_dtype")
+    assert action.choices is not None and tuple(action.choices) == COMPUTE_DTYPES
+    assert action.default == "auto"
+
+
+@pytest.mark.parametrize("key", ["run_dir", "batch_size", "grad_accum_steps"])
+def test_setting_a_derived_field_is_an_error_that_names_its_parts(key: str) -> None:
+    """A derived field in --set used to be dropped without a word (the run went elsewhere)."""
+    with pytest.raises(ConfigError, match=f"{key} is derived"):
+        load_config(None, [f"{key}=3"])
+    saved = GRPOConfig(name="x").to_dict()  # a saved config.yaml holds them: still loads
+    assert GRPOConfig.from_dict(saved).run_dir == GRPOConfig(name="x").run_dir

@@ -33,20 +33,19 @@ def test_an_interrupted_model_eval_resumes(
     tiny_model_folder: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out = tmp_path / "results.jsonl"
-    assert _eval(tiny_model_folder, out, "--n-samples", "2", "--temperature", "0.7") == 0
+    sampled = ("--n-samples", "2", "--temperature", "0.7", "--compute-dtype", "float32")
+    assert _eval(tiny_model_folder, out, *sampled) == 0
     whole = _rows(out)
     assert len(whole) == 6
     lines = out.read_text().splitlines(keepends=True)
     # a crash while the second task's rows were written: one of its two rows, then half a line
     out.write_text("".join(lines[:3]) + lines[3][:20])
     capsys.readouterr()
-    assert _eval(tiny_model_folder, out, "--n-samples", "2", "--temperature", "0.7") == 0
+    assert _eval(tiny_model_folder, out, *sampled) == 0
     assert "resuming: 2 of 6 samples already scored" in capsys.readouterr().out
-    again = _rows(out)
-    assert len(again) == 6 and again[:2] == whole[:2]
-    assert [(r["task_id"], r["sample"]) for r in again] == [
-        (r["task_id"], r["sample"]) for r in whole
-    ]
+    # each answer drew from its own (seed, task, sample, turn) stream: the resumed rows are the
+    # ones the uninterrupted run wrote, though they were generated in a smaller batch
+    assert _rows(out) == whole
 
 
 def test_a_results_file_of_other_settings_is_refused(
