@@ -63,8 +63,10 @@ class EvalSettings:
     env_workers: int = 8
     seed: int = 0
     """Keys each episode's random stream (`RolloutSettings.seeded_streams`): two evaluations with
-    one seed draw the same random numbers for the same (task, sample, turn), so the difference
-    of their pass rates is measured with far less noise than two independent draws give."""
+    one seed draw the same random numbers for the same (task, sample, turn). An answer does not
+    depend on its batch, so a resumed evaluation writes the rows an uninterrupted one would.
+    (As common random numbers for a before/after pair they narrow the interval only while the
+    two policies still sample the same text: docs/learner.md.)"""
 
     def __post_init__(self) -> None:
         if self.n_samples < 1:

@@ -91,8 +91,7 @@ class RolloutSettings:
     index in the group, turn), instead of the generator's global one. A completion then no
     longer depends on what else shares its batch, and two policies rolled out with one seed
     draw the same random numbers for the same episode (common random numbers): where their
-    distributions agree they sample the same tokens, so a paired before/after comparison
-    measures the change of policy, not two independent draws. Evaluation turns it on."""
+    distributions agree they sample the same tokens. Evaluation turns it on."""
 
 
 @dataclass(frozen=True)
@@ -115,8 +114,6 @@ class _Episode:
     env: TextEnv
     seed: int | None = None
     """Seed of the env's first reset; None afterwards (the env's RNG carries on)."""
-    sample: int = 0
-    """Index of the episode in its task's group."""
     messages: list[Message] = field(default_factory=list)
     ids: list[int] = field(default_factory=list)
     mask: list[int] = field(default_factory=list)
@@ -205,14 +202,7 @@ class RolloutEngine:
             for j in range(g):
                 env, seed = self._env(i * g + j)
                 episodes.append(
-                    _Episode(
-                        index=i * g + j,
-                        group=group_offset + i,
-                        task=task,
-                        env=env,
-                        seed=seed,
-                        sample=j,
-                    )
+                    _Episode(index=i * g + j, group=group_offset + i, task=task, env=env, seed=seed)
                 )
         self._gen_s = self._wait_s = 0.0
         self._tokens = self._calls = 0
@@ -305,7 +295,8 @@ class RolloutEngine:
 
     def _stream_seed(self, episode: _Episode) -> int:
         """The seed of `episode`'s next turn (`RolloutSettings.seeded_streams`)."""
-        key = f"{self.settings.seed}\0{task_id_of(episode.task)}\0{episode.sample}\0{episode.turns}"
+        sample = episode.index % self.settings.group_size  # its place in the task's group
+        key = f"{self.settings.seed}\0{task_id_of(episode.task)}\0{sample}\0{episode.turns}"
         return int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "little")
 
     def _splice(self, episode: _Episode, completion: Completion) -> str:

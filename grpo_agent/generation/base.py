@@ -77,8 +77,7 @@ class Generator(Protocol):
         `seeds` (one per prompt) gives each completion a random stream of its own: the same
         prompt, seed and weights give the same completion whatever else shares the batch, and
         two policies sampled with the same seeds draw the same random numbers (common random
-        numbers, which is what makes a paired before/after comparison precise). None: the
-        backend's global generator."""
+        numbers). None: the backend's global generator."""
         ...
 
     def update_weights(self, model: nn.Module) -> None:

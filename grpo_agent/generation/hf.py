@@ -200,9 +200,9 @@ class TransformersGenerator:
         batch = len(prompts)
         cache = _new_cache(self.model, max(len(p) for p in prompts) + params.max_new_tokens)
         # A prompt that appears several times (a GRPO group, the samples of one task) is
-        # prefilled once and its KV cache rows are copied after the prefill: the prefill is
-        # most of the compute of short answers to long prompts (24 rows of 140 prompt tokens
-        # and ~60 sampled ones: 70%).
+        # prefilled once and its KV cache rows are copied after the prefill. Short answers to
+        # long prompts spend much of their time there: 24 rows (4 prompts of ~140 tokens) took
+        # 2.4 s to prefill of a 7 s generation on 2 CPU cores, the 4 distinct prompts 0.5 s.
         first: dict[tuple[int, ...], int] = {}
         source = [first.setdefault(tuple(p), len(first)) for p in prompts]
         share = len(first) < batch and hasattr(cache, "batch_select_indices")
