@@ -75,10 +75,27 @@ def trajectory_metrics(trajectories: Sequence[Trajectory]) -> dict[str, float]:
         "rollout/turns_mean": statistics.fmean(t.num_turns for t in trajectories),
         "rollout/truncated_frac": statistics.fmean(float(t.truncated) for t in trajectories),
     }
+    out.update(turn_rates(trajectories))
     parts: dict[str, list[float]] = defaultdict(list)
     for t in trajectories:
         for key, value in t.reward_components.items():
             parts[key].append(value)
     for key, values in parts.items():
         out[f"reward/{key}"] = statistics.fmean(values)
+    return out
+
+
+def turn_rates(trajectories: Sequence[Trajectory]) -> dict[str, float]:
+    """The multi-turn view of a rollout batch, as evaluation reports it (`grpo_agent.turn_metrics`),
+    once any episode ran a second turn: ``rollout/first_turn_pass_rate``, the share of episodes
+    whose first answer passed every hidden test, and ``rollout/repaired_frac``, among episodes
+    whose first answer failed, the share whose final answer passed (absent when none failed).
+    An episode cut after its first turn counts as a failed attempt that was not fixed."""
+    scored = [t.turn_passed for t in trajectories if t.turn_passed]
+    if not any(len(turns) > 1 for turns in scored):
+        return {}
+    out = {"rollout/first_turn_pass_rate": statistics.fmean(float(t[0]) for t in scored)}
+    failed_first = [turns for turns in scored if not turns[0]]
+    if failed_first:
+        out["rollout/repaired_frac"] = statistics.fmean(float(t[-1]) for t in failed_first)
     return out

@@ -57,3 +57,26 @@ def test_repair_share_by_hand() -> None:
 
 def test_repair_share_is_none_without_failed_first_attempts() -> None:
     assert repair_share([row("a", [True]), row("b", [True, True])]) is None
+
+
+def test_training_batch_turn_rates_by_hand() -> None:
+    from grpo_agent.metrics import trajectory_metrics, turn_rates
+    from grpo_agent.trajectory import Trajectory
+
+    def traj(turns: tuple[bool, ...]) -> Trajectory:
+        return Trajectory(
+            task_id="t", group=0, input_ids=(1, 2), loss_mask=(0, 1), sampler_logprobs=None,
+            reward=float(turns[-1]), num_turns=len(turns), turn_passed=turns,
+        )  # fmt: skip
+
+    batch = [traj(t) for t in [(True,), (False, True), (False, False), (False,), (False, True)]]
+    # first answers: 1 of 5 pass; failed first answers: 4, of which 2 end passing (the episode
+    # cut after one turn counts as not fixed)
+    assert turn_rates(batch) == {
+        "rollout/first_turn_pass_rate": 0.2,
+        "rollout/repaired_frac": 0.5,
+    }
+    assert trajectory_metrics(batch)["rollout/repaired_frac"] == 0.5
+    # single-turn batches log neither; a batch whose first answers all pass has no repair share
+    assert turn_rates([traj((False,)), traj((True,))]) == {}
+    assert turn_rates([traj((True,)), traj((True, True))]) == {"rollout/first_turn_pass_rate": 1.0}
