@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from collections.abc import Mapping, Sequence
 from typing import Any, TextIO
 
@@ -187,8 +188,10 @@ def print_split_summaries(
 
 
 def progress_bar(total: int, *, initial: int = 0, desc: str = "scoring") -> Any:
-    """The progress bar of every evaluation command: on a terminal's stderr, silent elsewhere
-    (a log file, CI)."""
+    """The progress of every evaluation command: a bar on a terminal's stderr; elsewhere (a log
+    file, CI) a line now and then (`LineProgress`)."""
+    if not sys.stderr.isatty():
+        return LineProgress(total, initial=initial, desc=desc)
     from tqdm.auto import tqdm
 
     return tqdm(
@@ -200,3 +203,31 @@ def progress_bar(total: int, *, initial: int = 0, desc: str = "scoring") -> Any:
         dynamic_ncols=True,
         disable=None,
     )
+
+
+class LineProgress:
+    """Progress for a stderr that is not a terminal: ``[desc] 96/380 samples (25%), 41 s`` after
+    an update, at most one line every `every_s` seconds, and a last one when `total` is reached
+    (the part of a bar that `update`, `close` and `n` offer)."""
+
+    def __init__(
+        self, total: int, *, initial: int = 0, desc: str = "scoring", every_s: float = 30.0
+    ) -> None:
+        self.total, self.n, self.desc, self.every_s = total, initial, desc, every_s
+        self.t0 = self.last = time.monotonic()
+        self.disable = True  # as tqdm reports a bar it does not draw
+
+    def update(self, n: int = 1) -> None:
+        self.n += n
+        now = time.monotonic()
+        if self.n >= self.total or now - self.last >= self.every_s:
+            self.last = now
+            share = f" ({100 * self.n // self.total}%)" if self.total else ""
+            print(
+                f"[{self.desc}] {self.n}/{self.total} samples{share}, {now - self.t0:.0f} s",
+                file=sys.stderr,
+                flush=True,
+            )
+
+    def close(self) -> None:
+        pass

@@ -55,3 +55,22 @@ def test_each_split_is_summarised_apart(tmp_path: Path, capsys: pytest.CaptureFi
         in printed
     )
     assert "[test] pass@1    0.0000" in printed
+
+
+def test_progress_off_a_terminal_is_a_line_now_and_then(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from tasks.eval_cli import LineProgress, progress_bar
+
+    assert isinstance(progress_bar(10), LineProgress)  # pytest's stderr is not a terminal
+    quiet = LineProgress(10, initial=2, desc="eval before val", every_s=3600)
+    quiet.update(3)
+    quiet.update(5)  # the total: always reported
+    assert capsys.readouterr().err.splitlines() == ["[eval before val] 10/10 samples (100%), 0 s"]
+    chatty = LineProgress(4, every_s=0)
+    chatty.update(1)
+    chatty.update(3)
+    assert [ln.split(",")[0] for ln in capsys.readouterr().err.splitlines()] == [
+        "[scoring] 1/4 samples (25%)",
+        "[scoring] 4/4 samples (100%)",
+    ]
