@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -58,11 +59,12 @@ def test_each_split_is_summarised_apart(tmp_path: Path, capsys: pytest.CaptureFi
 
 
 def test_progress_off_a_terminal_is_a_line_now_and_then(
-    capsys: pytest.CaptureFixture[str],
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from tasks.eval_cli import LineProgress, progress_bar
 
-    assert isinstance(progress_bar(10), LineProgress)  # pytest's stderr is not a terminal
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: False)
+    assert isinstance(progress_bar(10), LineProgress)
     quiet = LineProgress(10, initial=2, desc="eval before val", every_s=3600)
     quiet.update(3)
     quiet.update(5)  # the total: always reported
