@@ -308,7 +308,12 @@ class _Container:
         try:
             self.container.remove(force=True)
         except Exception:  # noqa: BLE001 - auto_remove may have won the race
-            pass
+            # The engine may still be removing it (auto_remove, started when the stream
+            # closed): a closed sandbox leaves no container behind, so wait for that.
+            try:
+                self.container.wait(condition="removed", timeout=10)
+            except Exception:  # noqa: BLE001 - already gone, or the engine is unreachable
+                pass
 
 
 class DockerSandbox(WorkerPool):

@@ -262,6 +262,23 @@ def test_close_removes_containers_and_refuses_requests(
     box.close()  # twice is fine
 
 
+def test_close_waits_out_the_engines_own_removal(
+    fresh_sandbox: Callable[..., Sandbox], our_containers: Callable[[], list[Any]]
+) -> None:
+    """A container whose executor has already exited is being removed by the engine itself
+    (auto_remove) when `close` asks to remove it; `close` must still return only once it is
+    gone. Without the wait, every round here left the container listed (or half-removed)."""
+    before = {c.id for c in our_containers()}
+    for _ in range(3):
+        box = fresh_sandbox(pool_size=1)
+        (worker,) = box._workers.values()  # type: ignore[attr-defined]
+        worker._sock.shutdown(socket.SHUT_RDWR)  # the executor reads EOF and exits
+        worker.container.wait(condition="not-running", timeout=30)
+        box.close()
+        left = new_containers(our_containers, before)
+        assert not left, f"close() returned with {[c.name for c in left]} still there"
+
+
 def test_close_releases_every_waiting_caller(fresh_sandbox: Callable[..., Sandbox]) -> None:
     """More callers than containers (e.g. env threads plus a batch): after `close()` each gets
     a result or `SandboxClosedError`; none waits forever for a container that will not come."""
