@@ -32,11 +32,11 @@ import contextlib
 import json
 import os
 import socket
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import torch
 import torch.distributed as dist
@@ -47,6 +47,8 @@ from grpo_agent.errors import CheckpointError, ConfigError, GRPOError
 from grpo_agent.loss import global_microbatch_weight
 
 __all__ = ["BatchTotals", "Distributed", "DistributedError", "reduce_metric_rows"]
+
+T = TypeVar("T")
 
 RANKS_FILE = "ranks.json"
 SUMMED = frozenset({"rollout/infra_dropped_groups", "loss/total"})
@@ -207,6 +209,14 @@ class Distributed:
             return
         self._collective(loss.backward, "the gradient all-reduce", comms_only=True)
 
+    def forward(self, fn: Callable[[], T], what: str) -> T:
+        """``fn()``, a forward pass of the wrapped model. DDP communicates in some (the first
+        forward after a backward rebuilds its gradient buckets with a broadcast), so a rank
+        lost there is reported as one, as in `backward`."""
+        if not self.enabled:
+            return fn()
+        return self._collective(fn, what, comms_only=True)
+
     def batch_totals(self, mask: torch.Tensor) -> BatchTotals:
         """Sequences, policy tokens and the widest row of the (B, T) loss mask over all ranks."""
         counts = self._all_reduce([float(mask.shape[0]), float(mask.sum())], "sum", "batch size")
@@ -270,11 +280,11 @@ class Distributed:
         self._collective(lambda: dist.all_reduce(t, op=reduce_op), what)
         return [float(v) for v in t.cpu().tolist()]
 
-    def _collective(self, fn: Any, what: str, *, comms_only: bool = False) -> None:
-        """Run `fn`; a communication error becomes a `DistributedError` (with `comms_only`, other
+    def _collective(self, fn: Callable[[], T], what: str, *, comms_only: bool = False) -> T:
+        """``fn()``; a communication error becomes a `DistributedError` (with `comms_only`, other
         errors, e.g. out of memory in a backward pass, pass through as they are)."""
         try:
-            fn()
+            return fn()
         except (RuntimeError, dist.DistBackendError) as exc:
             text = str(exc)
             if comms_only and not (

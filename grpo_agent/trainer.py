@@ -17,6 +17,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from types import FrameType
 from typing import Any, Protocol
 
@@ -536,14 +537,18 @@ class Trainer:
                 width = mb.input_ids.shape[1]
                 # Gradients are summed over ranks once per optimizer step, in the last backward.
                 self.dist.reduce_next_backward(self.train_model, index == last)
-                lp = token_logprobs(
-                    self.train_model,
-                    mb.input_ids,
-                    mb.attention_mask,
-                    temperature=config.temperature,
-                    start=mb.first_policy_column,
-                    with_entropy=iteration == 0,
-                    compute_dtype=self.compute_dtype,
+                lp = self.dist.forward(
+                    partial(
+                        token_logprobs,
+                        self.train_model,
+                        mb.input_ids,
+                        mb.attention_mask,
+                        temperature=config.temperature,
+                        start=mb.first_policy_column,
+                        with_entropy=iteration == 0,
+                        compute_dtype=self.compute_dtype,
+                    ),
+                    "the forward pass",
                 )
                 old_mb = (
                     old[rows, :width].to(self.device) if old is not None else lp.logprobs.detach()

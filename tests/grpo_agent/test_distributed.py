@@ -29,7 +29,7 @@ from conftest import AddEnv, make_model, make_tokenizer
 from dist_worker import update_params
 
 from grpo_agent.config import GRPOConfig
-from grpo_agent.distributed import Distributed, reduce_metric_rows
+from grpo_agent.distributed import Distributed, DistributedError, reduce_metric_rows
 from grpo_agent.errors import ConfigError
 from grpo_agent.loss import AGGREGATIONS, global_microbatch_weight, microbatch_weight
 from grpo_agent.trainer import Trainer
@@ -146,6 +146,27 @@ def test_one_process_without_torchrun_environment() -> None:
     assert (d.rank, d.world_size, d.enabled) == (0, 1, False)
     with pytest.raises(ConfigError, match="torchrun"):
         Distributed.from_environment(torch.device("cpu"), timeout_s=5, env={"WORLD_SIZE": "2"})
+
+
+def test_a_lost_rank_in_a_forward_pass_is_reported_as_one() -> None:
+    """DDP's forward may communicate (it rebuilds its gradient buckets after the first
+    backward): a peer gone there must read as a lost rank, not as a raw traceback; other
+    errors of the forward pass are the model's and pass through."""
+    d = Distributed(rank=0, world_size=2)
+
+    def gone() -> None:
+        raise RuntimeError("[gloo/transport/tcp/pair.cc:537] Read error: Connection reset by peer")
+
+    with pytest.raises(DistributedError, match="lost the other ranks during the forward pass"):
+        d.forward(gone, "the forward pass")
+
+    def oom() -> None:
+        raise RuntimeError("out of memory")
+
+    with pytest.raises(RuntimeError, match="out of memory"):
+        d.forward(oom, "the forward pass")
+    assert d.forward(lambda: 3, "the forward pass") == 3
+    assert Distributed().forward(lambda: 4, "unused") == 4
 
 
 # -- two gloo ranks -------------------------------------------------------------------------
