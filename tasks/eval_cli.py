@@ -215,7 +215,6 @@ class LineProgress:
     ) -> None:
         self.total, self.n, self.desc, self.every_s = total, initial, desc, every_s
         self.t0 = self.last = time.monotonic()
-        self.disable = True  # as tqdm reports a bar it does not draw
 
     def update(self, n: int = 1) -> None:
         self.n += n
