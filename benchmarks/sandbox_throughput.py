@@ -35,6 +35,7 @@ the kept one.
     python benchmarks/sandbox_throughput.py                        # all sides, --repeat 8
     python benchmarks/sandbox_throughput.py --skip-exec --json runs/bench/sandbox.json
     python benchmarks/sandbox_throughput.py --tasks 20 --repeat 2  # a quick look
+    python benchmarks/sandbox_throughput.py transport               # host socket vs stream
 
 Timings on a shared machine are noisy: compare ratios from one run, not numbers across runs.
 """
@@ -364,7 +365,66 @@ def throughput(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
-MODES: dict[str, Callable[[argparse.Namespace], dict[str, Any]]] = {"throughput": throughput}
+def transport(args: argparse.Namespace) -> dict[str, Any]:
+    """codegym's pool reached over the host socket against the same pool over the engine's
+    attach stream (`DockerSandbox(host_socket=False)`): both up at once, taking turns on all the
+    samples `--rounds` times, who goes first alternating; the median samples/s of each."""
+    from sandbox import FunctionRequest, Limits
+    from sandbox.docker_backend import DockerSandbox
+
+    samples = load_samples(args.repeat, args.tasks)
+    limits = Limits(timeout_s=10, test_timeout_s=3)
+    requests = [
+        FunctionRequest(
+            source=s.prompt + s.completion,
+            entry_point=s.entry_point,
+            test_script=s.test,
+            setup=s.prompt,
+            limits=limits,
+        )
+        for s in samples
+    ]
+    rates: dict[str, list[float]] = {"socket": [], "stream": []}
+    passed = True
+    with ExitStack() as stack:
+        boxes = {
+            name: stack.enter_context(
+                DockerSandbox(pool_size=args.pool_size, host_socket=name == "socket")
+            )
+            for name in rates
+        }
+        got = {
+            n: sorted({getattr(w, "transport", "?") for w in b._workers.values()})
+            for n, b in boxes.items()
+        }
+        print(f"{len(samples)} samples, pool size {args.pool_size}, transports {got}", flush=True)
+        for i in range(args.rounds):
+            for name in list(rates) if i % 2 == 0 else list(rates)[::-1]:
+                t0 = time.perf_counter()
+                results = boxes[name].run_many(requests)
+                rates[name].append(len(requests) / (time.perf_counter() - t0))
+                passed = passed and all(r.passed for r in results)
+    median = {name: statistics.median(v) for name, v in rates.items()}
+    for name, values in rates.items():
+        print(
+            f"{name:<7} median {median[name]:6.1f} samples/s  ({', '.join(f'{v:.0f}' for v in values)})"
+        )
+    print(f"socket/stream: {median['socket'] / median['stream']:.3f}x")
+    if not passed:
+        print("NOT ALL SAMPLES PASSED")
+    return {
+        "mode": "transport",
+        "config": {"repeat": args.repeat, "pool_size": args.pool_size, "rounds": args.rounds},
+        "samples_per_second": rates,
+        "ratio": median["socket"] / median["stream"],
+        "all_passed": passed,
+    }
+
+
+MODES: dict[str, Callable[[argparse.Namespace], dict[str, Any]]] = {
+    "throughput": throughput,
+    "transport": transport,
+}
 """Benchmark modes by name; each takes the parsed arguments and returns its JSON record."""
 
 

@@ -56,9 +56,21 @@ HARNESS_MODULES = (
 
 # Runs as `python3 -I -c BOOTSTRAP CONFIG`. Reads the harness sources with os.read (never
 # sys.stdin, whose buffer a forked child would inherit) and loads them under their package
-# names, so the harness imports itself the same way inside the sandbox and out.
+# names, so the harness imports itself the same way inside the sandbox and out. Where CONFIG
+# names a `host_socket`, the executor first connects to it and speaks on that socket as on
+# stdin/stdout (fds 0 and 1); if it cannot, it says so with an empty frame on stdout
+# (`HOST_SOCKET_REFUSED`) and stays on stdin/stdout.
 BOOTSTRAP = (
     "import os,sys,json,struct,types\n"
+    "p=json.loads(sys.argv[1]).get('host_socket')\n"
+    "if p:\n"
+    "    import socket\n"
+    "    s=socket.socket(socket.AF_UNIX)\n"
+    "    try:\n"
+    "        s.connect(p); os.dup2(s.fileno(),0); os.dup2(s.fileno(),1)\n"
+    "    except OSError:\n"
+    "        os.write(1,b'\\0\\0\\0\\0')\n"
+    "    s.close()\n"
     "def rd(n):\n"
     "    b=b''\n"
     "    while len(b)<n:\n"
@@ -77,6 +89,9 @@ BOOTSTRAP = (
     "    exec(compile(mods['src'][name],name+'.py','exec'),m.__dict__)\n"
     "sys.modules['sandbox.harness.executor'].main()\n"
 )
+
+HOST_SOCKET_REFUSED = b"\0\0\0\0"
+"""What an executor offered a `host_socket` it cannot reach writes on stdout instead."""
 
 
 UID_BLOCK = 1 << 16
@@ -288,8 +303,13 @@ class ExecutorConnection:
         self._reading = False
         self._broken: str | None = None
 
-    def start(self, timeout: float) -> dict[str, Any]:
-        """Send the harness and wait for the executor's ready message."""
+    def start(self, timeout: float, *, refused_socket: bool = False) -> dict[str, Any]:
+        """Send the harness and wait for the executor's ready message. `refused_socket`: the
+        executor was offered a host socket and must first say it could not reach it."""
+        if refused_socket:
+            said = self._read(len(HOST_SOCKET_REFUSED), time.monotonic() + timeout)
+            if said != HOST_SOCKET_REFUSED:
+                raise WorkerError(f"executor did not start: it sent {said!r}", worker=self.name)
         self._write(harness_bundle())
         self.info = self._read_frame(time.monotonic() + timeout)
         if not self.info.get("ready"):

@@ -1015,6 +1015,53 @@ def test_network_cannot_supply_the_answer(solo_sandbox: Sandbox, gateway: str) -
     assert_not_passed(result)
 
 
+HOST_SOCKET_PROBE = r"""
+import json, os, socket
+out = {}
+argv = open("/proc/1/cmdline", "rb").read().split(b"\0")
+cfg = next((json.loads(a) for a in argv if a.startswith(b"{")), {})
+path = out["path"] = cfg.get("host_socket")
+if path:
+    try:
+        out["listdir"] = os.listdir(os.path.dirname(path))
+    except OSError as exc:
+        out["listdir"] = exc.strerror
+    s = socket.socket(socket.AF_UNIX)
+    try:
+        s.connect(path)
+        out["connect"] = "connected"
+    except OSError as exc:
+        out["connect"] = exc.strerror
+    try:
+        open(os.path.join(os.path.dirname(path), "planted"), "w").close()
+        out["write"] = "allowed"
+    except OSError as exc:
+        out["write"] = exc.strerror
+print(json.dumps(out))
+"""
+
+
+def test_host_socket_is_out_of_reach(solo_sandbox: Sandbox, pristine: Callable[..., None]) -> None:
+    """The executor's socket to the host (docs/sandbox.md, "Backends"): its path is in the
+    container's command line, which every process may read; a candidate must find it gone
+    and its directory closed, or it could speak for the executor."""
+    import json
+
+    (worker,) = solo_sandbox._workers.values()  # type: ignore[attr-defined]
+    if worker.transport != "socket":
+        pytest.skip("this engine's containers are reached over the stream")
+    result = solo_sandbox.run(
+        CommandRequest(files={}, command=["python3", "-c", HOST_SOCKET_PROBE], limits=SEARCH)
+    )
+    assert result.exit_code == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["path"], report  # the probe found what it attacks
+    assert report["connect"] != "connected", report
+    assert report["write"] != "allowed", report
+    assert not isinstance(report["listdir"], list) or not report["listdir"], report
+    pristine(solo_sandbox, result.worker)
+
+
 def test_candidate_uid_differs_from_the_oracle_and_root(solo_sandbox: Sandbox) -> None:
     # Checked from the oracle's side: the trusted test script compares its own uid.
     check = _src("""
