@@ -122,9 +122,11 @@ ORACLE_FIELDS = (
     "split_asserts",
     "tests",
     "entry_point",
+    "float_tol",
     "limits",
 )
-"""The fields of a function request that its oracle process depends on."""
+"""The fields of a function request that its oracle process grades with: two requests share
+an oracle only where all of them are equal (`same_tests`)."""
 
 
 def same_tests(a: Request, b: Request) -> bool:

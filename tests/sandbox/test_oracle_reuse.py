@@ -158,3 +158,21 @@ def test_an_oracle_that_overran_its_time_is_replaced(solo_sandbox: Sandbox) -> N
     assert first.status is Status.TIMEOUT, first.message
     passed, _ = graded(solo_sandbox, request(spin, timeout_s=2, test_timeout_s=1))
     assert passed
+
+
+def test_a_kept_oracle_grades_with_each_requests_own_tolerance(solo_sandbox: Sandbox) -> None:
+    """The float tolerance is part of what the oracle grades with: a request without one must
+    not inherit the one of the request before it (same tests, same limits)."""
+    from sandbox import CallTest
+
+    def near(tol: float | None) -> FunctionRequest:
+        return FunctionRequest(
+            source="def f(x):\n    return x + 0.25\n",
+            entry_point="f",
+            tests=(CallTest(args=(1.0,), expected=1.0),),
+            float_tol=tol,
+        )
+
+    assert solo_sandbox.run(near(0.5)).passed
+    assert not solo_sandbox.run(near(None)).passed
+    assert solo_sandbox.run(near(0.5)).passed
