@@ -3,7 +3,6 @@ through a proxy (stdlib only; runs in the sandbox). Only the oracle records a te
 
 from __future__ import annotations
 
-import ast
 import json
 import os
 import resource
@@ -11,6 +10,7 @@ import socket
 import sys
 import time
 import traceback
+from typing import TYPE_CHECKING
 
 from sandbox.harness import codec
 from sandbox.harness.messages import Request
@@ -25,6 +25,9 @@ from sandbox.harness.wire import (
     write_all,
 )
 from sandbox.harness.worker import drop_privileges, set_limits
+
+if TYPE_CHECKING:
+    import ast  # imported where used: the executor needs it only after the zygote is forked
 
 REUSES = 64
 """Requests one oracle process may grade (all of one test script) before a fresh one."""
@@ -272,6 +275,8 @@ class _Recorder:
 def split_check(tree: ast.Module, check_name: str) -> int:
     """Rewrite each top-level ``assert`` of `check_name` to record its own outcome; returns how
     many there are (0: the check is graded as one test)."""
+    import ast
+
     for node in tree.body:
         if isinstance(node, ast.FunctionDef) and node.name == check_name:
             count = 0
@@ -286,6 +291,7 @@ def split_check(tree: ast.Module, check_name: str) -> int:
 def _recorded(stmt: ast.Assert, k: int) -> ast.Try:
     """``try: <assert> / except Exception as e: record.fail(k, e) / else: record.ok(k)``,
     every new node placed at the assert's line (cheaper than fix_missing_locations)."""
+    import ast
 
     def at(node):
         return ast.copy_location(node, stmt)
@@ -379,6 +385,8 @@ def compile_tests(req: Request) -> tuple:
         assert isinstance(check_name, str)
         # dont_inherit: not under this file's __future__ imports, as the task's author ran it
         setup = compile(setup_src, "setup.py", "exec", dont_inherit=True) if setup_src else None
+        import ast
+
         tree = ast.parse(test_src, "test.py")
         n = split_check(tree, check_name) if split else 0
         hit = (setup, compile(tree, "test.py", "exec", dont_inherit=True), n)
