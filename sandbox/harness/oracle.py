@@ -4,6 +4,7 @@ through a proxy (stdlib only; runs in the sandbox). Only the oracle records a te
 from __future__ import annotations
 
 import json
+import marshal
 import os
 import resource
 import socket
@@ -30,17 +31,21 @@ if TYPE_CHECKING:
     import ast  # imported where used: the executor needs it only after the zygote is forked
 
 REUSES = 64
-"""Requests one oracle process may grade (all of one test script) before a fresh one."""
+"""Requests one oracle process may grade (under one set of limits) before a fresh one."""
+SWITCH_MAX = 64 * 1024
+"""The largest tests message (`tests_message`) handed to a kept oracle; larger tests get a
+fresh oracle, which inherits them from the executor."""
 
 
 def oracle_main(cfg: dict, req: Request, ctrl: socket.socket, baseline: tuple) -> None:
-    """Grade requests of `req`'s tests, in a process of the oracle's own uid, one per message
-    on `ctrl`: each brings the channel to that request's fresh worker and the pipe for the
-    result. The executor sends a request here only if it has the same tests and limits as
-    `req`, and forks a fresh oracle for any other. After each request the oracle checks that
-    the task's code left the interpreter as it found it (`baseline`, taken by the executor
-    just before the fork, where its pages are warm), and says so (`reusable`); if not, the
-    executor replaces it."""
+    """Grade requests under `req`'s limits, in a process of the oracle's own uid, one per
+    message on `ctrl`: each brings the channel to that request's fresh worker and the pipe for
+    the result, and is either ``b"r"`` (the same tests as the last request) or the next tests
+    (`tests_message`: their fields and compiled code). The executor sends a request here only
+    if it has the same limits as `req`, and forks a fresh oracle for any other. After each
+    request the oracle checks that the task's code left the interpreter as it found it
+    (`baseline`, taken by the executor just before the fork, where its pages are warm), and
+    says so (`reusable`); if not, the executor replaces it."""
     drop_privileges(cfg["oracle_uid"])
     os.chdir("/")  # never a directory that a clean-up removes
     limits = req["limits"]
@@ -50,12 +55,17 @@ def oracle_main(cfg: dict, req: Request, ctrl: socket.socket, baseline: tuple) -
     sys.set_int_max_str_digits(0)
     while True:
         try:
-            _, fds, _, _ = socket.recv_fds(ctrl, 16, 2)
+            data, fds, _, _ = socket.recv_fds(ctrl, SWITCH_MAX + 4096, 2)
         except OSError:
             os._exit(0)
         if len(fds) != 2:
             os._exit(0)  # the executor closed the socket: no more requests
         chan_fd, result_fd = fds
+        if data != b"r":  # the next tests, from the executor (trusted: marshal is safe here)
+            switch = marshal.loads(data)
+            req = switch["req"]
+            if switch["code"] is not None:  # added, not swapped: clearing the inherited
+                _COMPILED[_compile_key(req)] = switch["code"]  # cache would copy its pages
         cpu0 = cpu_seconds()
         result = grade(req, chan_fd)
         os.close(chan_fd)  # the worker sees the end of its calls
@@ -133,8 +143,28 @@ an oracle only where all of them are equal (`same_tests`)."""
 
 
 def same_tests(a: Request, b: Request) -> bool:
-    """Whether requests `a` and `b` may share an oracle process: same tests, same limits."""
+    """Whether requests `a` and `b` are graded alike: same tests, same limits."""
     return all(a.get(k) == b.get(k) for k in ORACLE_FIELDS)
+
+
+def same_limits(a: Request, b: Request) -> bool:
+    """Whether requests `a` and `b` may share an oracle process (its rlimits are set once)."""
+    return a.get("limits") == b.get("limits")
+
+
+def tests_message(req: Request) -> bytes | None:
+    """What a kept oracle needs to grade `req`'s tests instead of its last ones: their fields
+    and the code the executor compiled (`compile_tests`). None where a fresh oracle must do it:
+    the tests do not compile (the fresh oracle reports it), or the message would be larger
+    than `SWITCH_MAX`."""
+    code = None
+    if req.get("test_script"):
+        try:
+            code = compile_tests(req)
+        except SyntaxError:
+            return None
+    data = marshal.dumps({"req": {k: req.get(k) for k in ORACLE_FIELDS}, "code": code})
+    return data if len(data) <= SWITCH_MAX else None
 
 
 def load_failure(reply: object) -> dict:
@@ -373,16 +403,10 @@ def compile_tests(req: Request) -> tuple:
     """(setup code, instrumented test code, number of tests) of a check-script request.
     Cached in the executor, whose forked oracles inherit the code objects: a batch grades
     many samples of the same task, and compiling the tests is most of the oracle's own work."""
-    key = (
-        req.get("setup", ""),
-        req["test_script"],
-        req.get("check_name") or "check",
-        bool(req.get("split_asserts", True)),
-    )
+    key = _compile_key(req)
     hit = _COMPILED.get(key)
     if hit is None:
         setup_src, test_src, check_name, split = key
-        assert isinstance(check_name, str)
         # dont_inherit: not under this file's __future__ imports, as the task's author ran it
         setup = compile(setup_src, "setup.py", "exec", dont_inherit=True) if setup_src else None
         import ast
@@ -394,6 +418,15 @@ def compile_tests(req: Request) -> tuple:
             _COMPILED.pop(next(iter(_COMPILED)))
         _COMPILED[key] = hit
     return hit
+
+
+def _compile_key(req: Request) -> tuple[str, str, str, bool]:
+    return (
+        req.get("setup") or "",
+        req.get("test_script") or "",
+        req.get("check_name") or "check",
+        bool(req.get("split_asserts", True)),
+    )
 
 
 def count_asserts(req: Request) -> int:

@@ -1,11 +1,13 @@
-"""The executor's oracle processes: the one kept for the next request of the same tests, the
-ones replaced and the ones dying (stdlib only; runs in the sandbox). The oracle's own code is
-in oracle.py.
+"""The executor's oracle processes: the one kept for the next request, the ones replaced and
+the ones dying (stdlib only; runs in the sandbox). The oracle's own code is in oracle.py.
 
-A fresh oracle costs a fork and the tests' set-up; the G samples of a GRPO group come one after
-another with the same tests, so the oracle of the last request is kept while the next one has
-the same tests and limits, up to `REUSES` requests, and only where it has its own uid (as the
-candidate's uid, a candidate could reach it)."""
+A fresh oracle costs a fork, its first touches of the executor's memory (copied page by
+page, by it and by the executor alike) and its exit: some 3 ms of CPU, as much as grading a
+HumanEval sample. So the oracle of the last request is kept while the next one has the same
+limits, up to `REUSES` requests, and only where it has its own uid (as the candidate's uid, a
+candidate could reach it). The next request's tests, when they are other tests, go to it in
+the grade message (`oracle.tests_message`); the G samples of a GRPO group come one after
+another with the same tests, and need none."""
 
 from __future__ import annotations
 
@@ -14,7 +16,15 @@ import signal
 import socket
 
 from sandbox.harness.messages import Request
-from sandbox.harness.oracle import REUSES, compile_tests, interpreter_state, oracle_main, same_tests
+from sandbox.harness.oracle import (
+    REUSES,
+    compile_tests,
+    interpreter_state,
+    oracle_main,
+    same_limits,
+    same_tests,
+    tests_message,
+)
 from sandbox.harness.wire import isolate_stdio, list_fds
 
 
@@ -22,9 +32,10 @@ class OracleProcess:
     """A forked oracle (see oracle.oracle_main) and what the executor knows of it."""
 
     def __init__(self, pid: int, sock: socket.socket, req: Request) -> None:
-        self.pid, self.sock, self.req = pid, sock, req
+        self.pid, self.sock, self.req = pid, sock, req  # `req`: the tests it grades next
         self.uses = 0
         self.reported = 0.0  # CPU seconds it reported for its requests
+        self.switch: bytes | None = None  # `req`'s tests, for the next grade message
 
 
 class OraclePool:
@@ -38,12 +49,18 @@ class OraclePool:
         """CPU seconds of reaped oracles not reported by them; the next request takes it."""
 
     def for_request(self, req: Request) -> OracleProcess:
-        """The oracle for `req`: the current one if it grades the same tests under the same
-        limits and may grade more, else a fresh fork (the current one is retired: killed after
-        the answer, off the request's path)."""
+        """The oracle for `req`: the current one if it grades under the same limits and may
+        grade more (given `req`'s tests with the next grade message, if they are others), else
+        a fresh fork (the current one is retired: killed after the answer, off the request's
+        path)."""
         oracle = self.current
-        if oracle is not None and oracle.uses < self.reuses and same_tests(oracle.req, req):
-            return oracle
+        if oracle is not None and oracle.uses < self.reuses and same_limits(oracle.req, req):
+            if same_tests(oracle.req, req):
+                return oracle
+            switch = tests_message(req)
+            if switch is not None:
+                oracle.req, oracle.switch = req, switch
+                return oracle
         if oracle is not None:
             self.retired.append(oracle)
             self.current = None
@@ -75,10 +92,15 @@ class OraclePool:
         """Hand the oracle for `req` the channel to the request's worker and the pipe for its
         result; a kept oracle that died since its last request is replaced."""
         try:
-            socket.send_fds(self.for_request(req).sock, [b"r"], [chan_fd, result_fd])
+            self._send(self.for_request(req), chan_fd, result_fd)
         except OSError:
             self.drop()
-            socket.send_fds(self.for_request(req).sock, [b"r"], [chan_fd, result_fd])
+            self._send(self.for_request(req), chan_fd, result_fd)
+
+    @staticmethod
+    def _send(oracle: OracleProcess, chan_fd: int, result_fd: int) -> None:
+        socket.send_fds(oracle.sock, [oracle.switch or b"r"], [chan_fd, result_fd])
+        oracle.switch = None
 
     def kept(self, cpu: float) -> None:
         """The current oracle graded a request, used `cpu` seconds, and may grade the next."""

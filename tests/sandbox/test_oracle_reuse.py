@@ -1,7 +1,7 @@
-"""The oracle kept between requests of the same tests (sandbox/harness/oracle.py, `oracle_main`).
+"""The oracle kept between requests (sandbox/harness/oracle.py, `oracle_main`).
 
-Consecutive function requests with the same tests and limits on a container are graded by one
-oracle process, each against its own fresh worker. What must hold: the kept oracle grades
+Consecutive function requests with the same limits on a container are graded by one oracle
+process, each against its own fresh worker; other tests are handed to it with the request. What must hold: the kept oracle grades
 exactly as a fresh one would (the test code runs in a fresh namespace every time); task code
 that changes the interpreter ends the reuse; a candidate can neither reach the kept oracle
 nor leave anything in it for the next sample; an oracle that overran its time is replaced.
@@ -57,12 +57,45 @@ def test_requests_with_the_same_tests_share_one_oracle(solo_sandbox: Sandbox) ->
     assert len(set(oracles(solo_sandbox, request()))) == 1
 
 
-def test_other_tests_or_limits_get_a_fresh_oracle(solo_sandbox: Sandbox) -> None:
+def test_other_tests_under_the_same_limits_go_to_the_kept_oracle(solo_sandbox: Sandbox) -> None:
+    """The next task's tests are handed to the kept oracle, and they, not the last ones, grade:
+    each script below fails one assert of its own, which the verdict must show."""
+
+    def script(name: str, expect: int) -> str:
+        return TESTS.replace(
+            "assert candidate(1) == 2\n",
+            f"assert candidate(1) == {expect}, {name!r}\n    assert candidate(2) == 3\n",
+        )
+
+    pids = []
+    for name, expect, passed in [("a", 2, True), ("b", 5, False), ("a", 2, True), ("c", 7, False)]:
+        result = solo_sandbox.run(request(script(name, expect)))
+        first, second, last = result.tests
+        assert first.passed is passed and second.passed, (name, first.message)
+        assert passed or first.message == f"AssertionError: {name}", first.message
+        pids.append(last.message.removeprefix("AssertionError: "))
+    assert len(set(pids)) == 1, pids
+
+
+def test_other_limits_or_tests_too_large_to_hand_over_get_a_fresh_oracle(
+    solo_sandbox: Sandbox,
+) -> None:
+    from sandbox.harness.oracle import SWITCH_MAX
+
     (before,) = oracles(solo_sandbox, request(), n=1)
-    (other_tests,) = oracles(solo_sandbox, request(TESTS + "\n# another task\n"), n=1)
     (other_limits,) = oracles(solo_sandbox, request(timeout_s=9), n=1)
     (again,) = oracles(solo_sandbox, request(), n=1)
-    assert len({before, other_tests, other_limits, again}) == 4
+    large = TESTS + "\n# " + "x" * SWITCH_MAX + "\n"
+    (fresh, kept) = oracles(solo_sandbox, request(large), n=2)
+    assert len({before, other_limits, again, fresh}) == 4
+    assert kept == fresh  # the same large tests again: the oracle that has them
+
+
+def test_tests_that_do_not_compile_are_reported_by_a_fresh_oracle(solo_sandbox: Sandbox) -> None:
+    oracles(solo_sandbox, request(), n=1)
+    broken = solo_sandbox.run(request(TESTS + "\ndef broken(:\n"))
+    assert not broken.passed and "SyntaxError" in broken.message, broken.message
+    assert all(oracles(solo_sandbox, request()))
 
 
 @pytest.mark.parametrize(
