@@ -20,8 +20,9 @@ and ``--pool-size`` threads for the other sides:
   sandbox image, the check program on python3's stdin. Isolation of a sort, per-sample cost.
 
 codegym and the harness take turns (``--rounds``, default 4), each scoring a quarter of the
-tasks per turn, so that a slow spell of a shared machine slows both alike; the other sides run
-once, after them.
+tasks per turn, so that a slow spell of a shared machine slows both alike. The two
+``codegym-eval`` sides run the whole command once per round, between those turns, and report
+their median run; ``docker-exec`` runs once, after them.
 
 Also reported: codegym's per-request overhead, defined as ``result.latency_s`` (submission to
 result, as the caller sees it) minus the sum of the oracle-measured durations of the tests,
@@ -87,6 +88,8 @@ class Side:
     startup_s: float = 0.0
     """Set-up not counted in `seconds` (starting a pool or a container)."""
     overhead_ms: dict[str, dict[str, float]] = field(default_factory=dict)
+    runs: list[float] = field(default_factory=list)
+    """Seconds of each whole run, for the sides run once per round; `seconds` is their median."""
 
     @property
     def per_second(self) -> float:
@@ -273,12 +276,14 @@ INTERLEAVED: dict[str, Callable[[int], AbstractContextManager[tuple[Side, Chunk]
 """Sides run in turns, a share of the tasks each: a slow spell of a shared machine then hits
 both alike, which keeps their ratio steady where run after another it varied by a third."""
 
-SIDES: dict[str, Callable[[Sequence[Sample], int], Side]] = {
+PER_ROUND: dict[str, Callable[[Sequence[Sample], int], Side]] = {
     "codegym-eval": run_codegym_eval,
     "codegym-eval-interleaved": partial(run_codegym_eval, interleave=True),
-    "docker-exec": run_docker_exec,
 }
-"""Sides run once over all the samples."""
+"""Sides that score all the samples once per round, between the turns of the others."""
+
+SIDES: dict[str, Callable[[Sequence[Sample], int], Side]] = {"docker-exec": run_docker_exec}
+"""Sides run once over all the samples, after the rounds."""
 
 
 # -- modes ----------------------------------------------------------------------------------------
@@ -310,15 +315,27 @@ def throughput(args: argparse.Namespace) -> dict[str, Any]:
         for name in turns:
             workers = args.harness_workers if name == "harness" else args.pool_size
             sides[name], chunks[name] = stack.enter_context(INTERLEAVED[name](workers))
+        whole = [n for n in PER_ROUND if not skip.get(n)]
+        if whole:
+            print(f"and {' and '.join(whole)} once a round ...", flush=True)
         for i in range(args.rounds):  # a share of the tasks, all copies of each together
             lo, hi = tasks * i // args.rounds, tasks * (i + 1) // args.rounds
             share = samples[lo * args.repeat : hi * args.repeat]
-            for name in turns if i % 2 == 0 else turns[::-1]:  # who goes first alternates
+            order = turns if i % 2 == 0 else turns[::-1]  # who goes first alternates
+            for name in order[:1]:
                 chunks[name](share)
-    for name, run in SIDES.items():
+            for name in whole:  # between the two turns of the round
+                one = PER_ROUND[name](samples, args.pool_size)
+                side = sides.setdefault(name, Side(name, samples=one.samples, passed=one.passed))
+                side.runs.append(one.seconds)
+                side.passed = min(side.passed, one.passed)  # a run that failed any shows
+                side.seconds = statistics.median(side.runs)
+            for name in order[1:]:
+                chunks[name](share)
+    for name, run_once in SIDES.items():
         if not skip.get(name):
             print(f"running {name} ...", flush=True)
-            sides[name] = run(samples, args.pool_size)
+            sides[name] = run_once(samples, args.pool_size)
 
     print(f"\n{'side':<12} {'samples/s':>10} {'seconds':>9} {'passed':>11} {'start-up s':>11}")
     for side in sides.values():
@@ -336,6 +353,9 @@ def throughput(args: argparse.Namespace) -> dict[str, Any]:
             ratios[f"{name}/harness"] = sides[name].per_second / sides["harness"].per_second
     for key, value in ratios.items():
         print(f"{key}: {value:.2f}x")
+    for side in sides.values():
+        if side.runs:
+            print(f"{side.name} runs (s): {', '.join(f'{r:.2f}' for r in side.runs)}")
     if "codegym" in sides:
         print("codegym overhead per request = latency_s - sum(test duration_s), in ms, alone:")
         for case, o in sides["codegym"].overhead_ms.items():
