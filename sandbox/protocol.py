@@ -33,7 +33,7 @@ from sandbox.base import (
 )
 from sandbox.errors import WorkerError
 from sandbox.harness import codec
-from sandbox.harness.oracle import ORACLE_FIELDS
+from sandbox.harness.testcode import ORACLE_FIELDS
 
 log = logging.getLogger("codegym.sandbox")
 
@@ -42,6 +42,7 @@ HARNESS_MODULES = (
     "wire",
     "messages",
     "verdict",
+    "testcode",
     "confine",
     "procfs",
     "worker",

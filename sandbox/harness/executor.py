@@ -10,7 +10,7 @@ Processes, and who may do what::
     │               Landlock: writes below /tmp and /dev/shm only)  runs the candidate's code
     └── oracle (oracle uid, no caps, rlimits)  runs the task's tests; calls the candidate
                                                through a proxy over a socket; kept for the
-                                               next request of the same tests (oracle.py)
+                                               next request (oracle.py, testcode.py)
 
 Only the oracle decides that a test passed, and only the executor turns that into a verdict.
 Nothing the candidate prints, returns or exits with is read as a pass: return values cross as

@@ -12,9 +12,9 @@ from typing import Any
 
 from sandbox.harness import codec
 from sandbox.harness.messages import Limits, Request, Response, Supervised, TestRecord
-from sandbox.harness.oracle import count_asserts
 from sandbox.harness.oracle_pool import OraclePool
 from sandbox.harness.supervise import Job, run_worker, supervise
+from sandbox.harness.testcode import count_asserts
 from sandbox.harness.verdict import (
     clip,
     exit_code,

@@ -6,7 +6,7 @@ page, by it and by the executor alike) and its exit: some 3 ms of CPU, as much a
 HumanEval sample. So the oracle of the last request is kept while the next one has the same
 limits, up to `REUSES` requests, and only where it has its own uid (as the candidate's uid, a
 candidate could reach it). The next request's tests, when they are other tests, go to it in
-the grade message (`oracle.tests_message`); the G samples of a GRPO group come one after
+the grade message (`testcode.tests_message`); the G samples of a GRPO group come one after
 another with the same tests, and need none."""
 
 from __future__ import annotations
@@ -16,15 +16,8 @@ import signal
 import socket
 
 from sandbox.harness.messages import Request
-from sandbox.harness.oracle import (
-    REUSES,
-    compile_tests,
-    interpreter_state,
-    oracle_main,
-    same_limits,
-    same_tests,
-    tests_message,
-)
+from sandbox.harness.oracle import REUSES, interpreter_state, oracle_main
+from sandbox.harness.testcode import compile_tests, same_limits, same_tests, tests_message
 from sandbox.harness.wire import isolate_stdio, list_fds
 
 

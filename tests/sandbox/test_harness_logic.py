@@ -7,7 +7,7 @@ from typing import Any, cast
 
 import pytest
 
-from sandbox.harness import oracle, verdict, wire
+from sandbox.harness import oracle, testcode, verdict, wire
 from sandbox.harness.messages import Request
 
 
@@ -36,7 +36,7 @@ def test_outputs_match(got: str, expected: str, mode: str, tol: float | None, ma
 
 def _run_split(src: str, candidate) -> tuple[int, list]:
     tree = ast.parse(src)
-    n = oracle.split_check(tree, "check")
+    n = testcode.split_check(tree, "check")
     rec = oracle._Recorder(max(n, 1))
     ns: dict[str, Any] = {"__cg_record": rec}
     exec(compile(tree, "t", "exec"), ns)
@@ -89,10 +89,10 @@ def request(**fields: Any) -> Request:
 
 def test_count_asserts_is_cached_and_defaults_to_one() -> None:
     req = request(test_script="def check(c):\n    pass\n", setup="", check_name="check")
-    assert oracle.count_asserts(req) == 1
+    assert testcode.count_asserts(req) == 1
     req2 = request(**{**req, "test_script": "def check(c):\n    assert c(1)\n    assert c(2)\n"})
-    assert oracle.count_asserts(req2) == 2
-    assert oracle.count_asserts(request(**{**req2, "split_asserts": False})) == 1
+    assert testcode.count_asserts(req2) == 2
+    assert testcode.count_asserts(request(**{**req2, "split_asserts": False})) == 1
 
 
 def test_only_requests_with_the_same_tests_and_limits_share_an_oracle() -> None:
@@ -104,7 +104,7 @@ def test_only_requests_with_the_same_tests_and_limits_share_an_oracle() -> None:
         "source": "def f(x):\n    return x + 1\n",
     }
     other = request(**{**base, "source": "def f(x):\n    return 2\n"})
-    assert oracle.same_tests(request(**base), other)
+    assert testcode.same_tests(request(**base), other)
     for key, value in [
         ("setup", ""),
         ("test_script", base["test_script"] + "\n"),
@@ -114,7 +114,7 @@ def test_only_requests_with_the_same_tests_and_limits_share_an_oracle() -> None:
         ("check_name", "verify"),
         ("split_asserts", False),
     ]:
-        assert not oracle.same_tests(request(**base), request(**{**base, key: value})), key
+        assert not testcode.same_tests(request(**base), request(**{**base, key: value})), key
 
 
 def test_oracle_cpu_seconds_are_exact_under_rlimit_cpu() -> None:

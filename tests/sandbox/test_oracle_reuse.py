@@ -80,7 +80,7 @@ def test_other_tests_under_the_same_limits_go_to_the_kept_oracle(solo_sandbox: S
 def test_other_limits_or_tests_too_large_to_hand_over_get_a_fresh_oracle(
     solo_sandbox: Sandbox,
 ) -> None:
-    from sandbox.harness.oracle import SWITCH_MAX
+    from sandbox.harness.testcode import SWITCH_MAX
 
     (before,) = oracles(solo_sandbox, request(), n=1)
     (other_limits,) = oracles(solo_sandbox, request(timeout_s=9), n=1)
