@@ -32,6 +32,7 @@ import contextlib
 import json
 import os
 import socket
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -144,7 +145,14 @@ class Distributed:
         return self.rank == 0
 
     def close(self) -> None:
+        """Destroy the process group this object started. Gloo's worker threads free a finished
+        collective's tensors, which takes the GIL, and destroying the group joins those threads
+        while holding it: a rank that got there within the interpreter's switch interval (5 ms)
+        of its last collective hung for good. A short sleep, which releases the GIL, lets them
+        finish first. The caller must have dropped its DDP wrapper (whose reducer holds the
+        group and would destroy it, the same way, when freed)."""
         if self._owns_group and dist.is_initialized():
+            time.sleep(0.05)
             with contextlib.suppress(Exception):  # a dead peer may leave the group unusable
                 dist.destroy_process_group()
         self._owns_group = False

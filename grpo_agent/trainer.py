@@ -9,6 +9,7 @@ generation backend named by ``config.generation_backend``.
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 import random
 import resource
@@ -374,6 +375,10 @@ class Trainer:
         self.generator.close()
         self._sandbox.close()
         if self._owns_dist:
+            # DDP's reducer holds the process group: dropped first, the group is destroyed in
+            # `Distributed.close`, not whenever the reducer happens to be freed (see there)
+            self.train_model = self.model
+            gc.collect()
             self.dist.close()
 
     # -- rollout ------------------------------------------------------------------------------
