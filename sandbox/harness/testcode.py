@@ -41,6 +41,17 @@ def same_limits(a: Request, b: Request) -> bool:
     return a.get("limits") == b.get("limits")
 
 
+def take_tests(message: bytes) -> Request:
+    """In a kept oracle: the request fields of a `tests_message`, its compiled code added to
+    this process's cache (added, not swapped: clearing the cache inherited from the executor
+    would copy its pages)."""
+    switch = marshal.loads(message)  # from the executor: trusted, so marshal is safe here
+    req: Request = switch["req"]
+    if switch["code"] is not None:
+        _COMPILED[_compile_key(req)] = switch["code"]
+    return req
+
+
 def tests_message(req: Request) -> bytes | None:
     """What a kept oracle needs to grade `req`'s tests instead of its last ones: their fields
     and the code the executor compiled (`compile_tests`). None where a fresh oracle must do it:
