@@ -57,7 +57,10 @@ from contextlib import AbstractContextManager, ExitStack, contextmanager
 from dataclasses import asdict, dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from sandbox import FunctionRequest
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -110,24 +113,27 @@ def load_samples(repeat: int, tasks: int | None) -> list[Sample]:
 # -- the sides ------------------------------------------------------------------------------------
 
 
+def request(s: Sample) -> FunctionRequest:
+    """codegym's grading request of a sample: the solution behind a proxy, the check program
+    in the oracle with the prompt (HumanEval's helpers) as its set-up."""
+    from sandbox import FunctionRequest, Limits
+
+    return FunctionRequest(
+        source=s.prompt + s.completion,
+        entry_point=s.entry_point,
+        test_script=s.test,
+        setup=s.prompt,
+        limits=Limits(timeout_s=10, test_timeout_s=3),
+    )
+
+
 Chunk = Callable[[Sequence[Sample]], None]
 """Scores some samples, adding to its side's `samples`, `passed` and `seconds`."""
 
 
 @contextmanager
 def codegym(workers: int) -> Iterator[tuple[Side, Chunk]]:
-    from sandbox import ExecResult, FunctionRequest, Limits, make_sandbox
-
-    limits = Limits(timeout_s=10, test_timeout_s=3)
-
-    def request(s: Sample) -> FunctionRequest:
-        return FunctionRequest(
-            source=s.prompt + s.completion,
-            entry_point=s.entry_point,
-            test_script=s.test,
-            setup=s.prompt,
-            limits=limits,
-        )
+    from sandbox import ExecResult, make_sandbox
 
     side = Side("codegym")
     groups: dict[str, list[FunctionRequest]] = {}  # each task's samples, for the overhead pass
@@ -389,21 +395,10 @@ def transport(args: argparse.Namespace) -> dict[str, Any]:
     """codegym's pool reached over the host socket against the same pool over the engine's
     attach stream (`DockerSandbox(host_socket=False)`): both up at once, taking turns on all the
     samples `--rounds` times, who goes first alternating; the median samples/s of each."""
-    from sandbox import FunctionRequest, Limits
     from sandbox.docker_backend import DockerSandbox
 
     samples = load_samples(args.repeat, args.tasks)
-    limits = Limits(timeout_s=10, test_timeout_s=3)
-    requests = [
-        FunctionRequest(
-            source=s.prompt + s.completion,
-            entry_point=s.entry_point,
-            test_script=s.test,
-            setup=s.prompt,
-            limits=limits,
-        )
-        for s in samples
-    ]
+    requests = [request(s) for s in samples]
     rates: dict[str, list[float]] = {"socket": [], "stream": []}
     passed = True
     with ExitStack() as stack:
